@@ -1,0 +1,1 @@
+"""Users, roles, region scope, sign-in, throttling and the audit log."""

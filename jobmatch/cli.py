@@ -1,0 +1,136 @@
+"""The ``jobmatch`` command: a Flask CLI group around ``create_app``."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from flask import Flask
+from flask.cli import FlaskGroup, with_appcontext
+
+from jobmatch.errors import ImportRejected, JobmatchError
+
+
+def _create_app() -> Flask:
+    from jobmatch import create_app
+
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=True)
+def main() -> None:
+    """jobmatch 命令行工具（搬迁群众就业服务平台）。"""
+
+
+def _commit():
+    from jobmatch.extensions import db
+
+    db.session.commit()
+
+
+@click.command("import")
+@click.argument("kind", type=click.Choice(["sites", "register", "postings", "outcomes"]))
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="只校验，不写入")
+@click.option("--create-sites", is_flag=True, help="台账中未知的安置点自动创建")
+@with_appcontext
+def import_command(kind: str, file: Path, dry_run: bool, create_sites: bool) -> None:
+    """导入台账文件（xlsx 或 CSV）：全部正确才写入。退出码 0 成功，1 文件有错，2 用法错误。"""
+    from jobmatch.spreadsheets import loaders  # noqa: F401  (registers every importer)
+    from jobmatch.spreadsheets.importing import run_import
+
+    if not file.is_file():
+        raise click.UsageError(f"文件不存在：{file}")
+    try:
+        outcome = run_import(kind, file.read_bytes(), file.name, dry_run=dry_run, create_sites=create_sites)
+    except ImportRejected as rejected:
+        _commit()  # keeps the audit record of the rejected attempt
+        click.echo(rejected.message, err=True)
+        for error in rejected.errors:
+            click.echo(str(error), err=True)
+        sys.exit(1)
+    _commit()
+    for warning in outcome.warnings:
+        click.echo(f"提示：{warning}", err=True)
+    click.echo(outcome.summary())
+
+
+@click.command("export")
+@click.argument("kind", type=click.Choice(["sites", "register", "postings", "outcomes", "indicators"]))
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--region", help="只导出某个区域（市、县、镇或安置点名称）")
+@with_appcontext
+def export_command(kind: str, file: Path, region: str | None) -> None:
+    """导出为 xlsx（与导入格式相同）。"""
+    from jobmatch.accounts import audit
+    from jobmatch.spreadsheets.loaders import EXPORTERS
+
+    if kind not in EXPORTERS:
+        raise click.UsageError(f"暂不支持导出“{kind}”")
+    scope = _scope_from_name(region)
+    with open(file, "wb") as stream:
+        count = EXPORTERS[kind](stream, scope)
+    audit.record("export", None, None, kind=kind, file=str(file), rows=count, region=scope.label)
+    _commit()
+    click.echo(f"已导出 {count} 行到 {file}")
+
+
+def _scope_from_name(name: str | None):
+    from jobmatch.places.services import all_sites_scope, find_region_by_name, find_site_by_name, scope_for
+
+    if not name:
+        return all_sites_scope()
+    region = find_region_by_name(name)
+    if region is not None:
+        return scope_for(region=region)
+    site = find_site_by_name(name)
+    if site is not None:
+        return scope_for(site=site)
+    raise click.UsageError(f"找不到区域或安置点“{name}”")
+
+
+@click.command("create-user")
+@click.argument("username")
+@click.option("--role", required=True, type=click.Choice(["city_admin", "county_reviewer", "township_clerk", "site_clerk", "broker"]))
+@click.option("--region", help="所属区域：市/县/镇名称，安置点信息采集员填安置点名称")
+@click.option("--name", "display_name", help="显示名称")
+@click.option("--phone", help="工作电话（经纪人）")
+@click.option("--password-stdin", is_flag=True, help="从标准输入读取密码")
+@with_appcontext
+def create_user_command(username, role, region, display_name, phone, password_stdin):
+    """创建员工或经纪人账号。"""
+    from jobmatch.accounts.models import Role
+    from jobmatch.accounts.services import create_user
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = click.prompt("密码", hide_input=True, confirmation_prompt=True)
+    try:
+        user = create_user(username, password, Role(role), region, display_name=display_name, work_phone=phone,
+                           actor="命令行")
+    except JobmatchError as err:
+        details = err.details if isinstance(err.details, dict) else {}
+        click.echo("；".join([err.message, *details.values()]), err=True)
+        sys.exit(1)
+    _commit()
+    click.echo(f"已创建账号 {user.username}（{user.role.label}，{user.area_name}）")
+
+
+@click.command("demo-data")
+@click.option("--scale", type=click.Choice(["site", "county"]), default="site", show_default=True)
+@click.option("--seed", type=int, default=7, show_default=True)
+@with_appcontext
+def demo_data_command(scale: str, seed: int) -> None:
+    """生成演示县的数据（site：几个安置点；county：约 9.6 万人）。"""
+    from jobmatch.demo import build_demo
+
+    summary = build_demo(scale=scale, seed=seed, echo=lambda msg: click.echo(msg, err=True))
+    _commit()
+    click.echo(summary)
+
+
+def register_commands(app: Flask) -> None:
+    for command in (import_command, export_command, create_user_command, demo_data_command):
+        app.cli.add_command(command)

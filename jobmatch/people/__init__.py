@@ -1,0 +1,1 @@
+"""Households, persons, ID numbers, skills and certificates held, status history."""

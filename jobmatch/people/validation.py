@@ -1,0 +1,147 @@
+"""Validation of one person's fields, shared by the register import and the edit form.
+
+Input is a mapping from field name to what a cell or form field holds; output is
+a ``PersonFields`` and a mapping from field name to a Chinese reason for each
+problem. Field names are mapped to spreadsheet column headers in
+``jobmatch.spreadsheets.columns``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from jobmatch import values
+from jobmatch.people.enums import (
+    Education,
+    EmploymentStatus,
+    LabelEnum,
+    LaborCapacity,
+    Relation,
+    Sex,
+    WorkPreference,
+)
+from jobmatch.people.idnumber import IdNumberError, parse_id_number, validate_phone
+from jobmatch.vocab.normalize import split_list
+
+MAX_NAME = 50
+MAX_WORKPLACE = 120
+MAX_ITEM = 60
+
+
+@dataclass
+class PersonFields:
+    """A validated register row (or edit form) for one person."""
+
+    household_code: str = ""
+    county: str = ""
+    township: str = ""
+    site: str = ""
+    name: str = ""
+    id_number: str = ""
+    birth_date: dt.date | None = None
+    sex: Sex | None = None
+    relation: Relation | None = None
+    phone: str | None = None
+    education: Education | None = None
+    labor_capacity: LaborCapacity | None = None
+    employment_status: EmploymentStatus | None = None
+    workplace: str | None = None
+    monthly_income: float | None = None
+    work_preference: WorkPreference | None = None
+    expected_wage: float | None = None
+    wants_training: bool = False
+    skills: list[str] = field(default_factory=list)
+    certificates: list[str] = field(default_factory=list)
+    is_monitored: bool = False
+    has_care_duty: bool = False
+
+
+def _enum(cls: type[LabelEnum], value, required: bool):
+    raw = values.text(value)
+    if not raw:
+        if required:
+            raise ValueError("必填")
+        return None
+    member = cls.from_label(raw)
+    if member is None:
+        raise ValueError(f"“{raw}”不是有效值，应为：{'/'.join(cls.labels())}")
+    return member
+
+
+def _required_text(value, max_len: int) -> str:
+    raw = values.text(value)
+    if not raw:
+        raise ValueError("必填")
+    if len(raw) > max_len:
+        raise ValueError(f"不能超过 {max_len} 个字")
+    return raw
+
+
+def _optional_text(value, max_len: int) -> str | None:
+    raw = values.text(value)
+    if len(raw) > max_len:
+        raise ValueError(f"不能超过 {max_len} 个字")
+    return raw or None
+
+
+def _id_number(value, today: dt.date) -> str:
+    if isinstance(value, float) or (isinstance(value, int) and not isinstance(value, bool)):
+        raise ValueError("身份证号被 Excel 存成了数字，末几位可能已丢失；请把该列设为“文本”后重新填写")
+    try:
+        return parse_id_number(value, today).number
+    except IdNumberError as exc:
+        raise ValueError(str(exc)) from None
+
+
+def _items(value, max_len: int) -> list[str]:
+    items = split_list(values.text(value))
+    for item in items:
+        if len(item) > max_len:
+            raise ValueError(f"“{item[:10]}…”太长（每项不超过 {max_len} 个字）")
+    return items
+
+
+def parse_person_fields(
+    raw: dict, today: dt.date, *, require_location: bool = True
+) -> tuple[PersonFields, dict[str, str]]:
+    """Validate one person's raw values; returns the parsed fields and the errors by field."""
+    out = PersonFields()
+    errors: dict[str, str] = {}
+
+    def take(name: str, parse):
+        try:
+            setattr(out, name, parse(raw.get(name)))
+        except ValueError as exc:
+            errors[name] = str(exc)
+
+    location = ("household_code", "county", "township", "site") if require_location else ("household_code",)
+    for name in location:
+        take(name, lambda v: _required_text(v, 40 if name == "household_code" else 80))
+    take("name", lambda v: _required_text(v, MAX_NAME))
+    take("id_number", lambda v: _id_number(v, today))
+    take("relation", lambda v: _enum(Relation, v, True))
+    take("sex", lambda v: _enum(Sex, v, False))
+    take("birth_date", values.parse_date)
+    take("phone", lambda v: validate_phone(v) if not values.is_blank(v) else None)
+    take("education", lambda v: _enum(Education, v, False))
+    take("labor_capacity", lambda v: _enum(LaborCapacity, v, True))
+    take("employment_status", lambda v: _enum(EmploymentStatus, v, True))
+    take("workplace", lambda v: _optional_text(v, MAX_WORKPLACE))
+    take("monthly_income", values.parse_number)
+    take("work_preference", lambda v: _enum(WorkPreference, v, False))
+    take("expected_wage", values.parse_number)
+    take("wants_training", values.parse_bool)
+    take("skills", lambda v: _items(v, MAX_ITEM))
+    take("certificates", lambda v: _items(v, 80))
+    take("is_monitored", values.parse_bool)
+    take("has_care_duty", values.parse_bool)
+
+    if "id_number" not in errors and out.id_number:
+        info = parse_id_number(out.id_number, today)
+        if out.sex is not None and "sex" not in errors and out.sex is not info.sex:
+            errors["sex"] = f"与身份证号不符（身份证号显示为{info.sex.label}）"
+        if out.birth_date is not None and "birth_date" not in errors and out.birth_date != info.birth_date:
+            errors["birth_date"] = f"与身份证号不符（身份证号显示为 {info.birth_date:%Y-%m-%d}）"
+        out.sex, out.birth_date = info.sex, info.birth_date
+    return out, errors

@@ -1,0 +1,1 @@
+"""Regions (city > county > township) and resettlement sites."""

@@ -1,0 +1,1 @@
+"""Bureau staff pages: register, search, monthly update, imports, exports, administration."""

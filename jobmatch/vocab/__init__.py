@@ -1,0 +1,1 @@
+"""Canonical skills and certificates, their synonyms, and text normalisation."""
