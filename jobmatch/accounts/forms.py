@@ -1,22 +1,22 @@
 """Sign-in and account forms."""
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
 from jobmatch.accounts.models import Role
+from jobmatch.forms import Form
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     username = StringField("用户名", validators=[DataRequired("请输入用户名"), Length(max=60)])
     password = PasswordField("密码", validators=[DataRequired("请输入密码"), Length(max=200)])
 
 
-def role_choices():
-    return [(r.value, r.label) for r in Role]
+def role_choices() -> dict[str, str]:
+    return {r.value: r.label for r in Role}
 
 
-class UserForm(FlaskForm):
+class UserForm(Form):
     username = StringField("用户名", validators=[DataRequired("请输入用户名"), Length(max=60)])
     display_name = StringField("姓名", validators=[Optional(), Length(max=60)])
     role = SelectField("角色", choices=role_choices())

@@ -117,7 +117,7 @@ def parse_person_fields(
 
     location = ("household_code", "county", "township", "site") if require_location else ("household_code",)
     for name in location:
-        take(name, lambda v: _required_text(v, 40 if name == "household_code" else 80))
+        take(name, lambda v, limit=40 if name == "household_code" else 80: _required_text(v, limit))
     take("name", lambda v: _required_text(v, MAX_NAME))
     take("id_number", lambda v: _id_number(v, today))
     take("relation", lambda v: _enum(Relation, v, True))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
@@ -15,27 +14,28 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional
 
+from jobmatch.forms import Form
 from jobmatch.people.enums import Education, EmploymentStatus, LaborCapacity, Relation, WorkPreference
 
 
-def _choices(enum_cls, blank: bool):
-    options = [(m.value, m.value) for m in enum_cls]
-    return ([("", "（未填）")] if blank else []) + options
+def _choices(enum_cls, blank: bool) -> dict[str, str]:
+    options = {m.value: m.value for m in enum_cls}
+    return ({"": "（未填）"} if blank else {}) | options
 
 
-class PersonForm(FlaskForm):
+class PersonForm(Form):
     name = StringField("姓名")
     id_number = StringField("身份证号")
-    relation = SelectField("与户主关系", choices=_choices(Relation, False))
+    relation = SelectField("与户主关系", choices=_choices(Relation, False), validate_choice=False)
     phone = StringField("联系电话")
-    education = SelectField("文化程度", choices=_choices(Education, True))
-    labor_capacity = SelectField("劳动能力", choices=_choices(LaborCapacity, False))
-    employment_status = SelectField("就业状态", choices=_choices(EmploymentStatus, False))
+    education = SelectField("文化程度", choices=_choices(Education, True), validate_choice=False)
+    labor_capacity = SelectField("劳动能力", choices=_choices(LaborCapacity, False), validate_choice=False)
+    employment_status = SelectField("就业状态", choices=_choices(EmploymentStatus, False), validate_choice=False)
     status_effective_on = DateField("状态生效日期", validators=[Optional()],
                                     description="就业状态有变化时填写变化发生的日期，默认今天")
     workplace = StringField("务工地点")
     monthly_income = StringField("月收入(元)")
-    work_preference = SelectField("就业意愿", choices=_choices(WorkPreference, True))
+    work_preference = SelectField("就业意愿", choices=_choices(WorkPreference, True), validate_choice=False)
     expected_wage = StringField("期望月薪(元)")
     wants_training = BooleanField("有培训意愿")
     skills = TextAreaField("技能", description="多个技能用顿号、逗号或换行分隔，按原样保存")
@@ -44,26 +44,26 @@ class PersonForm(FlaskForm):
     has_care_duty = BooleanField("有照料负担（需照顾老人、小孩或病人）")
 
 
-class StatusForm(FlaskForm):
-    employment_status = SelectField("新的就业状态", choices=_choices(EmploymentStatus, False))
+class StatusForm(Form):
+    employment_status = SelectField("新的就业状态", choices=_choices(EmploymentStatus, False), validate_choice=False)
     effective_on = DateField("生效日期", validators=[Optional()])
     workplace = StringField("务工地点", validators=[Optional(), Length(max=120)])
     monthly_income = StringField("月收入(元)", validators=[Optional()])
     note = StringField("备注", validators=[Optional(), Length(max=200)])
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     """An empty form: only the CSRF token."""
 
 
-class ImportForm(FlaskForm):
-    kind = SelectField("文件类型", choices=[("register", "劳动力台账"), ("sites", "安置点")])
+class ImportForm(Form):
+    kind = SelectField("文件类型", choices={"register": "劳动力台账", "sites": "安置点"})
     file = FileField("选择文件（.xlsx 或 .csv）", validators=[FileRequired("请选择要上传的文件")])
     dry_run = BooleanField("只校验，不导入")
     create_sites = BooleanField("台账中未知的安置点自动创建")
 
 
-class SiteForm(FlaskForm):
+class SiteForm(Form):
     name = StringField("安置点名称", validators=[DataRequired("请填写安置点名称"), Length(max=80)])
     longitude = DecimalField("经度", validators=[Optional()], places=6)
     latitude = DecimalField("纬度", validators=[Optional()], places=6)
@@ -76,11 +76,11 @@ class NewSiteForm(SiteForm):
     township = StringField("镇(街道)", validators=[DataRequired("请填写镇(街道)"), Length(max=60)])
 
 
-class SynonymForm(FlaskForm):
+class SynonymForm(Form):
     text = StringField("写法", validators=[DataRequired("请填写同义词"), Length(max=60)])
-    skill_id = SelectField("对应技能", coerce=int, choices=[])
+    skill_id = SelectField("对应技能", coerce=int, choices={})
 
 
-class SkillForm(FlaskForm):
+class SkillForm(Form):
     name = StringField("技能名称", validators=[DataRequired("请填写技能名称"), Length(max=40)])
     category = StringField("类别", validators=[Optional(), Length(max=40)])

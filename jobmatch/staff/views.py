@@ -411,7 +411,7 @@ def vocab():
 
     skills = vocab_services.list_skills()
     synonym_form = forms.SynonymForm()
-    synonym_form.skill_id.choices = [(s.id, s.name) for s in skills]
+    synonym_form.skill_id.choices = {s.id: s.name for s in skills}
     skill_form = forms.SkillForm(prefix="skill")
     can_edit = current_user.role in ADMIN_ROLES
     if request.method == "POST":

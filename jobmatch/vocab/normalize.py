@@ -147,10 +147,9 @@ def parse_certificate(text: str) -> ParsedCertificate:
     for pattern, number, _label in _LEVELS:
         found = re.search(pattern, body)
         if found:
-            level = number
-            body = body[: found.start()] + body[found.end():]
-            break
+            level = level or number
+            body = re.sub(pattern, "", body)
     body = _BRACKETS.sub("", body)
-    body = re.sub(r"[()（）【】\[\]\s·\-:：]", "", body)
+    body = re.sub(r"[()（）【】\[\]\s·\-:：/]", "", body)
     body = re.sub(r"(操作证|资格证书|资格证|证书|证)$", "", body) or body
     return ParsedCertificate(raw=raw, name=body, level=level)
