@@ -121,10 +121,19 @@ def create_user_command(username, role, region, display_name, phone, password_st
 @click.command("demo-data")
 @click.option("--scale", type=click.Choice(["site", "county"]), default="site", show_default=True)
 @click.option("--seed", type=int, default=7, show_default=True)
+@click.option("--if-empty", is_flag=True, help="台账中已有人员时什么也不做")
 @with_appcontext
-def demo_data_command(scale: str, seed: int) -> None:
+def demo_data_command(scale: str, seed: int, if_empty: bool) -> None:
     """生成演示县的数据（site：几个安置点；county：约 9.6 万人）。"""
+    import sqlalchemy as sa
+
     from jobmatch.demo import build_demo
+    from jobmatch.extensions import db
+    from jobmatch.people.models import Person
+
+    if if_empty and db.session.scalar(sa.select(Person.id).limit(1)) is not None:
+        click.echo("台账中已有数据，未生成演示数据")
+        return
 
     summary = build_demo(scale=scale, seed=seed, echo=lambda msg: click.echo(msg, err=True))
     _commit()

@@ -15,11 +15,7 @@ class LabelEnum(enum.Enum):
     @classmethod
     def from_label(cls, text: str):
         """The member whose label is ``text`` (after trimming), or None."""
-        text = (text or "").strip()
-        for member in cls:
-            if member.value == text:
-                return member
-        return None
+        return cls._value2member_map_.get((text or "").strip())
 
     @classmethod
     def labels(cls) -> list[str]:

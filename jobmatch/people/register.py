@@ -245,12 +245,16 @@ def apply_register(
             new_households.append({"code": code, "county_id": county_ids[county],
                                    "site_id": sites.get(county, f.township, f.site).id})
     if new_households:
-        ids = db.session.scalars(
-            sa.insert(Household).returning(Household.id, sort_by_parameter_order=True), new_households
-        ).all()
+        for chunk in _chunks(new_households, 5000):
+            db.session.execute(Household.__table__.insert(), chunk)
         county_of_id = {cid: name for name, cid in county_ids.items()}
-        for values, hid in zip(new_households, ids, strict=True):
-            household_ids[(county_of_id[values["county_id"]], values["code"])] = hid
+        for county_id in {h["county_id"] for h in new_households}:
+            codes = [h["code"] for h in new_households if h["county_id"] == county_id]
+            for chunk in _chunks(codes, 900):
+                for hid, code in db.session.execute(
+                    sa.select(Household.id, Household.code).where(Household.county_id == county_id, Household.code.in_(chunk))
+                ):
+                    household_ids[(county_of_id[county_id], code)] = hid
     # households whose site changed
     site_updates = []
     for (county, code), members in by_household.items():
@@ -275,9 +279,16 @@ def apply_register(
             updated_at=now,
         )
         insert_values.append(values)
-    new_ids: list[int] = []
-    for chunk in _chunks(insert_values, 2000):
-        new_ids.extend(db.session.scalars(sa.insert(Person).returning(Person.id, sort_by_parameter_order=True), chunk))
+    # plain executemany (no RETURNING): ids are read back through the unique lookup hash
+    for chunk in _chunks(insert_values, 5000):
+        db.session.execute(Person.__table__.insert(), chunk)
+    id_of_hash: dict[str, int] = {}
+    new_hashes = [v["id_number_hash"] for v in insert_values]
+    for chunk in _chunks(new_hashes, 900):
+        id_of_hash.update(db.session.execute(
+            sa.select(Person.id_number_hash, Person.id).where(Person.id_number_hash.in_(chunk))
+        ).all())
+    new_ids = [id_of_hash[h] for h in new_hashes]
 
     events = []
     for (_row_no, f), pid in zip(to_add, new_ids, strict=True):
@@ -304,7 +315,7 @@ def apply_register(
     for chunk in _chunks(update_values, 2000):
         db.session.execute(sa.update(Person), chunk)
     for chunk in _chunks(events, 5000):
-        db.session.execute(sa.insert(StatusEvent), chunk)
+        db.session.execute(StatusEvent.__table__.insert(), chunk)
     result.status_changes = len(events) - len(to_add)
 
     skills: dict[int, list[dict]] = {}
@@ -323,9 +334,9 @@ def apply_register(
     new_skill_rows = [r for pid in new_ids for r in skills[pid]]
     new_cert_rows = [r for pid in new_ids for r in certs[pid]]
     for chunk in _chunks(new_skill_rows, 5000):
-        db.session.execute(sa.insert(PersonSkill), chunk)
+        db.session.execute(PersonSkill.__table__.insert(), chunk)
     for chunk in _chunks(new_cert_rows, 5000):
-        db.session.execute(sa.insert(PersonCertificate), chunk)
+        db.session.execute(PersonCertificate.__table__.insert(), chunk)
     db.session.flush()
     return result
 

@@ -180,6 +180,40 @@ def record_status(
     return event
 
 
+def bulk_record_changes(changes: list[tuple], *, source: StatusSource, actor=None) -> int:
+    """Record many dated status changes at once: (id_number, status, effective_on, workplace, income).
+
+    Each change must be dated after the person's latest event; it becomes the current status.
+    """
+    p = protector()
+    by_hash = {p.lookup("id", c[0]): c for c in changes}
+    current: dict[str, tuple[int, EmploymentStatus]] = {}
+    for chunk in _chunks(list(by_hash), 900):
+        for pid, h, status in db.session.execute(
+            sa.select(Person.id, Person.id_number_hash, Person.employment_status).where(Person.id_number_hash.in_(chunk))
+        ):
+            current[h] = (pid, status)
+    now = utcnow()
+    events, updates = [], []
+    for h, (_id, status, effective_on, workplace, income) in by_hash.items():
+        if h not in current:
+            raise NotFound("找不到要变更状态的人员")
+        pid, previous = current[h]
+        events.append({
+            "person_id": pid, "kind": StatusEventKind.CHANGE, "status": status, "previous_status": previous,
+            "effective_on": effective_on, "workplace": workplace, "monthly_income": income, "source": source,
+            "recorded_at": now, "recorded_by_id": getattr(actor, "id", None),
+        })
+        updates.append({"id": pid, "employment_status": status, "status_since": effective_on, "workplace": workplace,
+                        "monthly_income": income, "status_checked_at": now})
+    for chunk in _chunks(events, 5000):
+        db.session.execute(StatusEvent.__table__.insert(), chunk)
+    for chunk in _chunks(updates, 5000):
+        db.session.execute(sa.update(Person), chunk)
+    db.session.flush()
+    return len(events)
+
+
 def confirm_status(person: Person, *, actor=None, note: str | None = None) -> StatusEvent:
     """The monthly update's "checked, unchanged" for a person."""
     event = StatusEvent(
@@ -342,9 +376,9 @@ def replace_register_items(person_ids: list[int], skills: dict[int, list[dict]],
     skill_values = [r for rows in skills.values() for r in rows if (r["person_id"], r["raw"]) not in kept_skills]
     cert_values = [r for rows in certs.values() for r in rows if (r["person_id"], r["raw"]) not in kept_certs]
     if skill_values:
-        db.session.execute(sa.insert(PersonSkill), skill_values)
+        db.session.execute(PersonSkill.__table__.insert(), skill_values)
     if cert_values:
-        db.session.execute(sa.insert(PersonCertificate), cert_values)
+        db.session.execute(PersonCertificate.__table__.insert(), cert_values)
 
 
 def _kept_raws(model, person_ids: list[int]) -> set[tuple[int, str]]:
@@ -362,7 +396,12 @@ def _chunks(items: list, size: int):
 # --- editing one person -------------------------------------------------------------------
 
 def person_columns(f: PersonFields) -> dict:
-    """The plain (non-protected) person columns for validated fields."""
+    """The plain (non-protected) person columns for validated fields (sex and birth from the ID)."""
+    if f.sex is None or f.birth_date is None:
+        from jobmatch.people.idnumber import parse_id_number
+
+        info = parse_id_number(f.id_number)
+        f.sex, f.birth_date = info.sex, info.birth_date
     full, initials = pinyin_forms(f.name)
     return {
         "name": f.name,

@@ -10,6 +10,7 @@ import zipfile
 from dataclasses import dataclass, field
 
 import openpyxl
+from python_calamine import CalamineWorkbook
 
 from jobmatch.errors import ImportRejected, RowError
 
@@ -79,17 +80,14 @@ def _read_xlsx(data: bytes, sheet_names: tuple[str, ...]):
         raise _reject("这是一个压缩包而不是 Excel 表格，请上传 .xlsx 或 .csv 文件")
     if sum(info.file_size for info in archive.infolist()) > MAX_XLSX_UNCOMPRESSED:
         raise _reject("Excel 文件解压后过大，请拆分后再导入")
+    # calamine (Rust) reads cached values of formula cells and is ~15x faster than openpyxl
     try:
-        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception:  # openpyxl raises many kinds for broken files
+        book = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        names = list(book.sheet_names)
+        sheet_index = next((names.index(n) for n in sheet_names if n in names), 0)
+        grid = [list(r) for r in book.get_sheet_by_index(sheet_index).to_python(skip_empty_area=False)]
+    except Exception:  # calamine raises its own errors for broken files
         raise _reject("Excel 文件已损坏或格式不受支持，请在 Excel 中重新保存为 .xlsx") from None
-    try:
-        sheet = next((book[n] for n in sheet_names if n in book.sheetnames), book.worksheets[0])
-        sheet.reset_dimensions()
-        grid = [list(r) for r in sheet.iter_rows(values_only=True)]
-        sheet_index = book.sheetnames.index(sheet.title)
-    finally:
-        book.close()
     _check_formulas(archive, data, sheet_index, grid)
     return grid
 
@@ -110,7 +108,7 @@ def _check_formulas(archive: zipfile.ZipFile, data: bytes, sheet_index: int, gri
         for r, row in enumerate(sheet.iter_rows(values_only=True), start=1):
             for c, value in enumerate(row):
                 if isinstance(value, str) and value.startswith("=") and (
-                    r > len(grid) or c >= len(grid[r - 1]) or grid[r - 1][c] is None
+                    r > len(grid) or c >= len(grid[r - 1]) or grid[r - 1][c] in (None, "")
                 ):
                     problems.append(RowError(r, openpyxl.utils.get_column_letter(c + 1) + "列",
                                              "单元格是公式但没有计算结果，请在 Excel 中打开并保存后再导入"))
