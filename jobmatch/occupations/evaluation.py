@@ -70,3 +70,26 @@ def accuracy(
             medium += 1
     n = len(rows)
     return Accuracy(n, top1 / n, top5 / n, medium / n)
+
+
+class BaselineClassifier:
+    """The reference point: char 1-3-gram TF-IDF over names + CSCO aliases, raw titles."""
+
+    def __init__(self) -> None:
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
+        from .catalog import get_catalog
+
+        catalog = get_catalog()
+        self.codes = catalog.codes
+        docs = [" ".join((o.name, *o.aliases)) for o in catalog.occupations.values()]
+        self.vectorizer = TfidfVectorizer(analyzer="char", ngram_range=(1, 3), sublinear_tf=True)
+        self.matrix = self.vectorizer.fit_transform(docs).T.tocsr()
+
+    def predict(self, titles: Sequence[str], top: int = 5) -> list[list[str]]:
+        """Ranked codes per title."""
+        import numpy as np
+
+        sims = (self.vectorizer.transform(list(titles)) @ self.matrix).toarray()
+        order = np.argsort(-sims, axis=1, kind="stable")[:, :top]
+        return [[self.codes[j] for j in row] for row in order]
