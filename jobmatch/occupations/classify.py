@@ -22,6 +22,7 @@ titles.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import json
 import math
 import re
@@ -70,6 +71,7 @@ DEFAULT_WEIGHTS: dict[str, float] = {
 CONFIDENT_AT = 0.5
 #: How many similarity candidates are scored per title besides the synonym hits.
 SIMILARITY_CANDIDATES = 25
+_CHUNK = 2048
 
 
 class Candidate(NamedTuple):
@@ -275,17 +277,22 @@ class OccupationClassifier:
             return []
         top = max(1, int(top))
         cleaned = [clean_title(t) for t in titles]
-        queries = [c or normalize(t) for c, t in zip(cleaned, titles, strict=True)]
+        # titles that clean to the same text get the same answer: classify each text once
+        keys = [(c, c or normalize(t)) for c, t in zip(cleaned, titles, strict=True)]
+        unique = list(dict.fromkeys(keys))
+        queries = [q for _, q in unique]
         heads = [q.split(" ")[-1] if q else "" for q in queries]
-        sim_name = self._similarity(self._name_vectorizer, self._name_matrix, queries)
-        sim_head = self._similarity(self._name_vectorizer, self._name_matrix, heads)
-        sim_def = self._similarity(self._def_vectorizer, self._def_matrix, queries)
-        results = []
-        for i, title in enumerate(titles):
-            results.append(
-                self._classify_one(title, cleaned[i], queries[i], sim_name[i], sim_head[i], sim_def[i], top)
-            )
-        return results
+        answers: dict[tuple[str, str], Classification] = {}
+        for lo in range(0, len(unique), _CHUNK):  # bounded memory: dense similarity rows per chunk
+            hi = lo + _CHUNK
+            sim_name = self._similarity(self._name_vectorizer, self._name_matrix, queries[lo:hi])
+            sim_head = self._similarity(self._name_vectorizer, self._name_matrix, heads[lo:hi])
+            sim_def = self._similarity(self._def_vectorizer, self._def_matrix, queries[lo:hi])
+            for i in range(lo, min(hi, len(unique))):
+                j = i - lo
+                key = unique[i]
+                answers[key] = self._classify_one("", key[0], key[1], sim_name[j], sim_head[j], sim_def[j], top)
+        return [dataclasses.replace(answers[key], title=title) for key, title in zip(keys, titles, strict=True)]
 
     def logits(self, matrix: np.ndarray) -> np.ndarray:
         """The uncalibrated ranking score of feature rows."""
@@ -362,12 +369,14 @@ class OccupationClassifier:
 
     def _candidates(self, query: str, sim_name, sim_head, sim_def):
         compact = query.replace(" ", "")
-        feats: dict[str, np.ndarray] = {}
+        feats: dict[str, list[float]] = {}
+        n_features = len(FEATURES)
 
-        def row(code: str) -> np.ndarray:
-            if code not in feats:
-                feats[code] = np.zeros(len(FEATURES))
-            return feats[code]
+        def row(code: str) -> list[float]:
+            found = feats.get(code)
+            if found is None:
+                found = feats[code] = [0.0] * n_features
+            return found
 
         source = "similarity"
         for code in self._exact.get(compact, ()):
@@ -416,16 +425,15 @@ class OccupationClassifier:
                 if source == "similarity":
                     source = "synonym"
         combined = sim_name + 0.5 * sim_head + 0.3 * sim_def
-        if combined.any():
-            k = min(SIMILARITY_CANDIDATES, len(combined))
-            for j in np.argpartition(-combined, k - 1)[:k]:
-                if combined[j] > 0:
-                    row(self.codes[j])
+        k = min(SIMILARITY_CANDIDATES, len(combined))
+        top_j = np.argpartition(-combined, k - 1)[:k]
+        for j in top_j[combined[top_j] > 0].tolist():
+            row(self.codes[j])
         codes = list(feats)
         if not codes:
-            return [], np.zeros((0, len(FEATURES))), source
+            return [], np.zeros((0, n_features)), source
         idx = np.fromiter((self._index[c] for c in codes), dtype=np.intp, count=len(codes))
-        matrix = np.vstack([feats[c] for c in codes])
+        matrix = np.array(list(feats.values()), dtype=np.float64)
         matrix[:, 5] = sim_name[idx]
         matrix[:, 6] = sim_head[idx]
         matrix[:, 7] = sim_def[idx]

@@ -76,6 +76,7 @@ _COMPANY_FILLER = re.compile(r"科技|实业|工业|发展|控股|精密|国际|
 _FACTORY_RE = re.compile(rf"(?<=[{_HAN}])厂(?!长|务|区|房|内|医)")
 _ADMIN_PREFIX_RE = re.compile(rf"^(?:[{_HAN}]{{2,3}}(?:省|市(?!场)|县|区|镇|乡))+")
 _PUNCT_RE = re.compile(r"[\s\u3000,，、。.;；:：!！?？|/\\（）()【】\[\]{}《》<>「」『』〔〕\"'“”‘’·•…~～+＋*#@&=_\-—–]+")
+_HAS_DIGIT = re.compile(r"\d")
 _DIGITS_RE = re.compile(r"(?<![a-z0-9])\d+(?![a-z0-9])")
 
 #: Words and phrases that never name the work: benefits, shifts, recruiting talk, channels.
@@ -151,12 +152,12 @@ def clean_title(title: str) -> str:
     if not title:
         return ""
     text = normalize(str(title))
-    for pattern in _SALARY_RES:
-        text = pattern.sub(" ", text)
-    for pattern in _AGE_RES:
-        text = pattern.sub(" ", text)
-    for pattern in _COUNT_RES:
-        text = pattern.sub(" ", text)
+    if _HAS_DIGIT.search(text):
+        for pattern in (*_SALARY_RES, *_AGE_RES, *_COUNT_RES):
+            text = pattern.sub(" ", text)
+    else:
+        text = _COUNT_RES[1].sub(" ", text)
+        text = _AGE_RES[2].sub(" ", text)
     text = _PUNCT_RE.sub(" ", text)
     text = " ".join(_strip_company(segment) for segment in text.split())
     places, alone = _places()
