@@ -280,19 +280,57 @@ class OccupationClassifier:
         # titles that clean to the same text get the same answer: classify each text once
         keys = [(c, c or normalize(t)) for c, t in zip(cleaned, titles, strict=True)]
         unique = list(dict.fromkeys(keys))
-        queries = [q for _, q in unique]
-        heads = [q.split(" ")[-1] if q else "" for q in queries]
         answers: dict[tuple[str, str], Classification] = {}
         for lo in range(0, len(unique), _CHUNK):  # bounded memory: dense similarity rows per chunk
-            hi = lo + _CHUNK
-            sim_name = self._similarity(self._name_vectorizer, self._name_matrix, queries[lo:hi])
-            sim_head = self._similarity(self._name_vectorizer, self._name_matrix, heads[lo:hi])
-            sim_def = self._similarity(self._def_vectorizer, self._def_matrix, queries[lo:hi])
-            for i in range(lo, min(hi, len(unique))):
-                j = i - lo
-                key = unique[i]
-                answers[key] = self._classify_one("", key[0], key[1], sim_name[j], sim_head[j], sim_def[j], top)
+            chunk = unique[lo : lo + _CHUNK]
+            batch = self._batch([q for _, q in chunk])
+            for j, key in enumerate(chunk):
+                codes, scores, source = batch[j]
+                answers[key] = self._answer(key[0], key[1], codes, scores, source, top)
         return [dataclasses.replace(answers[key], title=title) for key, title in zip(keys, titles, strict=True)]
+
+    def _batch(self, queries: Sequence[str]) -> list[tuple[list[str], np.ndarray, str]]:
+        """Candidates and calibrated scores for each query: all numeric work done once per batch."""
+        per_query, matrix = self._batch_features(queries)
+        scores = self._score(matrix)
+        return [(codes, scores[start : start + len(codes)], source) for codes, start, source in per_query]
+
+    def _batch_features(self, queries: Sequence[str]) -> tuple[list[tuple[list[str], int, str]], np.ndarray]:
+        """Per query (codes, first row, source), and the feature matrix of all candidates."""
+        heads = [q.split(" ")[-1] if q else "" for q in queries]
+        sim_name = self._similarity(self._name_vectorizer, self._name_matrix, queries)
+        sim_head = self._similarity(self._name_vectorizer, self._name_matrix, heads)
+        sim_def = self._similarity(self._def_vectorizer, self._def_matrix, queries)
+        combined = sim_name + 0.5 * sim_head + 0.3 * sim_def
+        k = min(SIMILARITY_CANDIDATES, combined.shape[1])
+        top_j = np.argpartition(-combined, k - 1, axis=1)[:, :k]
+        positive = np.take_along_axis(combined, top_j, axis=1) > 0
+        per_query, rows, title_idx, code_idx = [], [], [], []
+        for i, query in enumerate(queries):
+            similar = top_j[i][positive[i]].tolist() if query else []
+            codes, flags, source = self._flags(query, similar) if query else ([], [], "empty")
+            per_query.append((codes, len(rows), source))
+            rows.extend(flags)
+            title_idx.extend([i] * len(codes))
+            code_idx.extend(self._index[c] for c in codes)
+        n_features = len(FEATURES)
+        if not rows:
+            return per_query, np.zeros((0, n_features))
+        matrix = np.asarray(rows, dtype=np.float64)  # evidence flags; similarity columns still 0
+        ti, ci = np.asarray(title_idx), np.asarray(code_idx)
+        matrix[:, 5] = sim_name[ti, ci]
+        matrix[:, 6] = sim_head[ti, ci]
+        matrix[:, 7] = sim_def[ti, ci]
+        # sim_best: the first candidate holding its title's highest name similarity
+        starts = np.array([start for codes, start, _ in per_query if codes])
+        best = np.maximum.reduceat(matrix[:, 5], starts)
+        counts = np.diff(np.append(starts, len(rows)))
+        is_best = matrix[:, 5] == np.repeat(best, counts)
+        first = np.flatnonzero(is_best)
+        owner = np.repeat(np.arange(len(starts)), counts)[first]
+        _, keep = np.unique(owner, return_index=True)
+        matrix[first[keep], 8] = 1.0
+        return per_query, matrix
 
     def logits(self, matrix: np.ndarray) -> np.ndarray:
         """The uncalibrated ranking score of feature rows."""
@@ -303,15 +341,11 @@ class OccupationClassifier:
         return 1.0 / (1.0 + np.exp(-(a * self.logits(matrix) + b)))
 
     def features(self, title: str) -> tuple[list[str], np.ndarray]:
-        """Candidate codes and their feature rows for one title (used to fit the scorer)."""
-        cleaned = clean_title(title)
-        query = cleaned or normalize(title)
-        head = query.split(" ")[-1] if query else ""
-        sim_name = self._similarity(self._name_vectorizer, self._name_matrix, [query])[0]
-        sim_head = self._similarity(self._name_vectorizer, self._name_matrix, [head])[0]
-        sim_def = self._similarity(self._def_vectorizer, self._def_matrix, [query])[0]
-        codes, matrix, _ = self._candidates(query, sim_name, sim_head, sim_def)
-        return codes, matrix
+        """Candidate codes and their feature rows for one title (used to calibrate the scorer)."""
+        query = clean_title(title) or normalize(title)
+        per_query, matrix = self._batch_features([query])
+        codes, start, _ = per_query[0]
+        return codes, matrix[start : start + len(codes)]
 
     @staticmethod
     def _similarity(vectorizer: TfidfVectorizer, matrix, texts: Sequence[str]) -> np.ndarray:
@@ -367,7 +401,8 @@ class OccupationClassifier:
                 break
         return best_code
 
-    def _candidates(self, query: str, sim_name, sim_head, sim_def):
+    def _flags(self, query: str, similar: Sequence[int]) -> tuple[list[str], list[list[float]], str]:
+        """Candidate codes with their evidence flags (the first five features) for one query."""
         compact = query.replace(" ", "")
         feats: dict[str, list[float]] = {}
         n_features = len(FEATURES)
@@ -424,28 +459,14 @@ class OccupationClassifier:
                     row(code)[4] = 1.0
                 if source == "similarity":
                     source = "synonym"
-        combined = sim_name + 0.5 * sim_head + 0.3 * sim_def
-        k = min(SIMILARITY_CANDIDATES, len(combined))
-        top_j = np.argpartition(-combined, k - 1)[:k]
-        for j in top_j[combined[top_j] > 0].tolist():
+        for j in similar:
             row(self.codes[j])
-        codes = list(feats)
-        if not codes:
-            return [], np.zeros((0, n_features)), source
-        idx = np.fromiter((self._index[c] for c in codes), dtype=np.intp, count=len(codes))
-        matrix = np.array(list(feats.values()), dtype=np.float64)
-        matrix[:, 5] = sim_name[idx]
-        matrix[:, 6] = sim_head[idx]
-        matrix[:, 7] = sim_def[idx]
-        matrix[int(np.argmax(matrix[:, 5])), 8] = 1.0
-        return codes, matrix, source
+        return list(feats), list(feats.values()), source
 
-    def _classify_one(self, title, cleaned, query, sim_name, sim_head, sim_def, top) -> Classification:
+    def _answer(self, cleaned, query, codes, scores, source, top) -> Classification:
         learned = self._learned.get(query.replace(" ", "")) if query else None
-        codes, matrix, source = self._candidates(query, sim_name, sim_head, sim_def) if query else ([], None, "")
         if not codes and learned is None:
-            return Classification(title, cleaned, (), False, 0, None, None, "empty")
-        scores = self._score(matrix) if codes else np.zeros(0)
+            return Classification("", cleaned, (), False, 0, None, None, "empty")
         ranked = sorted(zip(codes, scores.tolist(), strict=True), key=lambda cs: (-cs[1], cs[0]))
         if learned is not None:
             # the correction wins; the rest keep their order below it
@@ -455,7 +476,7 @@ class OccupationClassifier:
         candidates = tuple(
             Candidate(code, self.catalog.occupations[code].name, round(float(score), 4)) for code, score in ranked
         )
-        return self._backoff(title, cleaned, candidates, ranked, scores, codes, source)
+        return self._backoff("", cleaned, candidates, ranked, scores, codes, source)
 
     def _backoff(self, title, cleaned, candidates, ranked, scores, codes, source) -> Classification:
         best_code, best_score = ranked[0]
