@@ -13,10 +13,10 @@ Evidence, strongest first:
    the last segment alone, and to the definitions.
 
 The features are combined linearly with hand-set weights (they rank the
-candidates); the result is then calibrated by Platt scaling fitted on the dev
-half of the labelled titles (``scripts/bench/fit_scorer.py``), so a score
-estimates the probability that the code is right and is comparable across
-titles.
+candidates); the result is then calibrated by a two-input logistic model (the
+logit and its gap to the title's best logit) fitted on the dev half of the
+labelled titles (``scripts/bench/fit_scorer.py``), so a score estimates the
+probability that the code is right and is comparable across titles.
 """
 
 from __future__ import annotations
@@ -67,8 +67,11 @@ DEFAULT_WEIGHTS: dict[str, float] = {
     "sim_best": 0.5,
 }
 
-#: A top score at or above this counts as confident at the 细类 level.
+#: A top score at or above this counts as confident at the 细类 (or group) level ...
 CONFIDENT_AT = 0.5
+#: ... but a first answer backed only by similarity, with no exact or synonym hit,
+#: needs this much: the dev titles hold few vague one-word titles to calibrate on.
+SIMILARITY_ONLY_CONFIDENT_AT = 0.9
 #: How many similarity candidates are scored per title besides the synonym hits.
 SIMILARITY_CANDIDATES = 25
 _CHUNK = 2048
@@ -161,14 +164,15 @@ def load_industries() -> dict[str, str]:
 
 
 @cache
-def load_calibration() -> tuple[float, float]:
-    """Platt scaling ``(a, b)`` from data/scorer.json: score = sigmoid(a * logit + b)."""
+def load_calibration() -> tuple[float, float, float]:
+    """``(a, c, b)`` from data/scorer.json: score = sigmoid(a * logit + c * (logit - best logit) + b)."""
     path = resources.files("jobmatch.occupations").joinpath("data/scorer.json")
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        return 1.0, 0.0
-    return float(data["calibration"]["a"]), float(data["calibration"]["b"])
+        return 1.0, 0.0, 0.0
+    calibration = data["calibration"]
+    return float(calibration["a"]), float(calibration["c"]), float(calibration["b"])
 
 
 class OccupationClassifier:
@@ -180,7 +184,7 @@ class OccupationClassifier:
         *,
         catalog: Catalog | None = None,
         weights: Mapping[str, float] | None = None,
-        calibration: tuple[float, float] | None = None,
+        calibration: tuple[float, float, float] | None = None,
     ):
         self.catalog = catalog or get_catalog()
         self.codes: tuple[str, ...] = self.catalog.codes
@@ -231,7 +235,9 @@ class OccupationClassifier:
             occupation = self.catalog.occupations[code]
             words = [occupation.name, *occupation.aliases, *terms_by_code.get(code, ())]
             name_docs.append(" ".join(normalize(w).replace(" ", "") for w in words))
-            def_docs.append(normalize(occupation.name + "。" + occupation.definition + occupation.tasks[:200]))
+            def_docs.append(
+                normalize(occupation.name + "。" + occupation.definition + occupation.tasks[:200])
+            )
         self._name_vectorizer = TfidfVectorizer(
             analyzer="char_wb", ngram_range=(1, 3), sublinear_tf=True, dtype=np.float32
         )
@@ -285,15 +291,23 @@ class OccupationClassifier:
             chunk = unique[lo : lo + _CHUNK]
             batch = self._batch([q for _, q in chunk])
             for j, key in enumerate(chunk):
-                codes, scores, source = batch[j]
-                answers[key] = self._answer(key[0], key[1], codes, scores, source, top)
-        return [dataclasses.replace(answers[key], title=title) for key, title in zip(keys, titles, strict=True)]
+                codes, scores, evidence, source = batch[j]
+                answers[key] = self._answer(key[0], key[1], codes, scores, evidence, source, top)
+        return [
+            dataclasses.replace(answers[key], title=title) for key, title in zip(keys, titles, strict=True)
+        ]
 
-    def _batch(self, queries: Sequence[str]) -> list[tuple[list[str], np.ndarray, str]]:
+    def _batch(self, queries: Sequence[str]) -> list[tuple[list[str], np.ndarray, np.ndarray, str]]:
         """Candidates and calibrated scores for each query: all numeric work done once per batch."""
         per_query, matrix = self._batch_features(queries)
-        scores = self._score(matrix)
-        return [(codes, scores[start : start + len(codes)], source) for codes, start, source in per_query]
+        scores = self._score(
+            matrix, np.array([start for codes, start, _ in per_query if codes], dtype=np.intp)
+        )
+        evidence = matrix[:, :4].any(axis=1) if len(matrix) else np.zeros(0, dtype=bool)
+        return [
+            (codes, scores[start : start + len(codes)], evidence[start : start + len(codes)], source)
+            for codes, start, source in per_query
+        ]
 
     def _batch_features(self, queries: Sequence[str]) -> tuple[list[tuple[list[str], int, str]], np.ndarray]:
         """Per query (codes, first row, source), and the feature matrix of all candidates."""
@@ -336,9 +350,15 @@ class OccupationClassifier:
         """The uncalibrated ranking score of feature rows."""
         return matrix @ self._weights + self._bias
 
-    def _score(self, matrix: np.ndarray) -> np.ndarray:
-        a, b = self._calibration
-        return 1.0 / (1.0 + np.exp(-(a * self.logits(matrix) + b)))
+    def _score(self, matrix: np.ndarray, starts: np.ndarray) -> np.ndarray:
+        """Calibrated scores; ``starts`` are the first rows of each title's candidates."""
+        a, c, b = self._calibration
+        logits = self.logits(matrix)
+        if not len(logits):
+            return logits
+        counts = np.diff(np.append(starts, len(logits)))
+        gap = logits - np.repeat(np.maximum.reduceat(logits, starts), counts)
+        return 1.0 / (1.0 + np.exp(-(a * logits + c * gap + b)))
 
     def features(self, title: str) -> tuple[list[str], np.ndarray]:
         """Candidate codes and their feature rows for one title (used to calibrate the scorer)."""
@@ -463,24 +483,28 @@ class OccupationClassifier:
             row(self.codes[j])
         return list(feats), list(feats.values()), source
 
-    def _answer(self, cleaned, query, codes, scores, source, top) -> Classification:
+    def _answer(self, cleaned, query, codes, scores, evidence, source, top) -> Classification:
         learned = self._learned.get(query.replace(" ", "")) if query else None
         if not codes and learned is None:
             return Classification("", cleaned, (), False, 0, None, None, "empty")
         ranked = sorted(zip(codes, scores.tolist(), strict=True), key=lambda cs: (-cs[1], cs[0]))
+        backed = {code for code, flag in zip(codes, evidence.tolist(), strict=True) if flag}
         if learned is not None:
             # the correction wins; the rest keep their order below it
             ranked = [(learned, 1.0)] + [(c, min(s, 0.99)) for c, s in ranked if c != learned]
             source = "learned"
+            backed.add(learned)
         ranked = ranked[: max(top, 1)]
         candidates = tuple(
-            Candidate(code, self.catalog.occupations[code].name, round(float(score), 4)) for code, score in ranked
+            Candidate(code, self.catalog.occupations[code].name, round(float(score), 4))
+            for code, score in ranked
         )
-        return self._backoff("", cleaned, candidates, ranked, scores, codes, source)
+        return self._backoff("", cleaned, candidates, ranked, scores, codes, source, backed)
 
-    def _backoff(self, title, cleaned, candidates, ranked, scores, codes, source) -> Classification:
+    def _backoff(self, title, cleaned, candidates, ranked, scores, codes, source, backed) -> Classification:
         best_code, best_score = ranked[0]
-        if best_score >= CONFIDENT_AT:
+        needed = CONFIDENT_AT if best_code in backed else SIMILARITY_ONLY_CONFIDENT_AT
+        if best_score >= needed:
             return Classification(title, cleaned, candidates, True, 4, best_code, candidates[0].name, source)
         # share the probability mass among all scored candidates and climb the hierarchy
         mass = dict(zip(codes, scores.tolist(), strict=True))
@@ -490,7 +514,8 @@ class OccupationClassifier:
             prefix = best_code[:width]
             share = math.fsum(p for c, p in mass.items() if c[:width] == prefix) / total
             group = self._group(best_code, level)
-            if group is not None and share >= CONFIDENT_AT:
+            # a 小类 without 细类 is the occupation itself: no back-off there
+            if group is not None and group[0] != best_code and share >= CONFIDENT_AT:
                 return Classification(title, cleaned, candidates, False, level, group[0], group[1], source)
         return Classification(title, cleaned, candidates, False, 0, None, None, source)
 

@@ -26,7 +26,19 @@ from jobmatch.occupations.classify import OccupationClassifier  # noqa: E402
 from jobmatch.occupations.clean import clean_title  # noqa: E402
 from jobmatch.occupations.evaluation import BaselineClassifier, accuracy, load_eval_titles  # noqa: E402
 
-PREFIXES = ["", "", "【急招】", "苏州", "昆山", "东莞长安", "平利县", "安康市汉滨区", "招聘", "诚聘", "宁波慈溪"]
+PREFIXES = [
+    "",
+    "",
+    "【急招】",
+    "苏州",
+    "昆山",
+    "东莞长安",
+    "平利县",
+    "安康市汉滨区",
+    "招聘",
+    "诚聘",
+    "宁波慈溪",
+]
 SUFFIXES = [
     "",
     " 包吃住",
@@ -81,7 +93,9 @@ def main() -> None:
         rows = load_eval_titles(split)
         for name, predict in (("baseline", baseline.predict), ("ours", ours)):
             acc = accuracy(predict, rows)
-            print(f"{split:<6} {acc.n:>4}  {name:<9} {pct(acc.top1):>7} {pct(acc.top5):>7} {pct(acc.medium_top1):>11}")
+            print(
+                f"{split:<6} {acc.n:>4}  {name:<9} {pct(acc.top1):>7} {pct(acc.top5):>7} {pct(acc.medium_top1):>11}"
+            )
 
     titles = noisy_titles(10_000)
     timings = []
