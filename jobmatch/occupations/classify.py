@@ -197,7 +197,10 @@ class OccupationClassifier:
         )
         if unknown:
             raise ValueError(f"synonym or industry table names unknown codes: {unknown}")
-        self._term_lengths = sorted({len(term) for term in self.synonyms}, reverse=True)
+        lengths: dict[str, set[int]] = defaultdict(set)
+        for term in self.synonyms:
+            lengths[term[0]].add(len(term))
+        self._lengths_by_first = {first: tuple(sorted(ls, reverse=True)) for first, ls in lengths.items()}
         self._industry_lengths = sorted({len(k) for k in self.industries}, reverse=True)
         weights = {**DEFAULT_WEIGHTS, **(weights or {})}
         self._bias = weights["bias"]
@@ -374,10 +377,11 @@ class OccupationClassifier:
     def _synonym_hits(self, compact: str) -> list[tuple[int, int, str]]:
         hits = []
         n = len(compact)
+        synonyms, lengths_by_first = self.synonyms, self._lengths_by_first
         for start in range(n):
-            for length in self._term_lengths:
+            for length in lengths_by_first.get(compact[start], ()):
                 end = start + length
-                if end <= n and compact[start:end] in self.synonyms:
+                if end <= n and compact[start:end] in synonyms:
                     hits.append((start, end, compact[start:end]))
         # drop hits inside a longer hit: 叉车 and 司机 inside 叉车司机
         return [
@@ -479,8 +483,11 @@ class OccupationClassifier:
                     row(code)[4] = 1.0
                 if source == "similarity":
                     source = "synonym"
+        all_codes = self.codes
         for j in similar:
-            row(self.codes[j])
+            code = all_codes[j]
+            if code not in feats:
+                feats[code] = [0.0] * n_features
         return list(feats), list(feats.values()), source
 
     def _answer(self, cleaned, query, codes, scores, evidence, source, top) -> Classification:

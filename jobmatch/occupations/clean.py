@@ -150,6 +150,9 @@ _PUNCT_RE = re.compile(
     r"[\s\u3000,，、。.;；:：!！?？|/\\（）()【】\[\]{}《》<>「」『』〔〕\"'“”‘’·•…~～+＋*#@&=_\-—–]+"
 )
 _HAS_DIGIT = re.compile(r"\d")
+_ADMIN_CHARS = frozenset("省市县区镇乡")
+_RECRUIT_FIRST = frozenset("高诚急直特长招聘")
+_SKILL_FIRST = frozenset("会能懂熟精擅掌做干从学当持考有")
 _DIGITS_RE = re.compile(r"(?<![a-z0-9])\d+(?![a-z0-9])")
 
 #: Words and phrases that never name the work: benefits, shifts, recruiting talk, channels.
@@ -457,12 +460,17 @@ def clean_title(title: str) -> str:
     for segment in text.split():
         if alone.match(segment):
             continue
-        segment = _ADMIN_PREFIX_RE.sub("", segment)
-        segment = _RECRUIT_RE.sub("", segment)
-        segment = _SKILL_PREFIX_RE.sub("", segment)
-        if len(segment) > 2:
+        # cheap character tests first: most segments need none of these patterns
+        if _ADMIN_CHARS.intersection(segment):
+            segment = _ADMIN_PREFIX_RE.sub("", segment)
+        if segment[:1] in _RECRUIT_FIRST:
+            segment = _RECRUIT_RE.sub("", segment)
+        if segment[:1] in _SKILL_FIRST:
+            segment = _SKILL_PREFIX_RE.sub("", segment)
+        if len(segment) > 2 and segment[-1] in "证照书格":
             segment = _CERT_SUFFIX_RE.sub("", segment)
-        segment = _DIGITS_RE.sub("", segment)
+        if _HAS_DIGIT.search(segment):
+            segment = _DIGITS_RE.sub("", segment)
         if segment and segment not in (
             "厂",
             "进",
