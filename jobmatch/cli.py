@@ -140,6 +140,27 @@ def demo_data_command(scale: str, seed: int, if_empty: bool) -> None:
     click.echo(summary)
 
 
+@click.command("create-token")
+@click.argument("username")
+@click.option("--name", default="脚本", help="令牌用途，便于日后识别")
+@with_appcontext
+def create_token_command(username: str, name: str) -> None:
+    """为账号创建 /api/v1 接口令牌（只显示一次）。"""
+    import sqlalchemy as sa
+
+    from jobmatch.accounts.models import User
+    from jobmatch.accounts.services import create_api_token
+    from jobmatch.extensions import db
+
+    user = db.session.scalar(sa.select(User).where(User.username == username))
+    if user is None:
+        click.echo(f"找不到账号 {username}", err=True)
+        sys.exit(1)
+    token = create_api_token(user, name)
+    _commit()
+    click.echo(token)
+
+
 def register_commands(app: Flask) -> None:
-    for command in (import_command, export_command, create_user_command, demo_data_command):
+    for command in (import_command, export_command, create_user_command, demo_data_command, create_token_command):
         app.cli.add_command(command)

@@ -30,7 +30,7 @@ class Protector:
             raise RuntimeError("JOBMATCH_DATA_KEY 未设置或过短（至少 16 个字符）")
         master = data_key.encode("utf-8")
         self._aead = AESGCM(_derive(master, b"encrypt-v1"))
-        self._mac_key = _derive(master, b"lookup-v1")
+        self._mac = hmac.new(_derive(master, b"lookup-v1"), digestmod=hashlib.sha256)
 
     def encrypt(self, value: str | None) -> str | None:
         if value is None or value == "":
@@ -49,8 +49,9 @@ class Protector:
         """Keyed hash of ``value`` for equality lookups; ``kind`` separates the namespaces."""
         if value is None or value == "":
             return None
-        msg = f"{kind}:{value}".encode()
-        return hmac.new(self._mac_key, msg, hashlib.sha256).hexdigest()
+        mac = self._mac.copy()  # copying the keyed state skips re-deriving the pads
+        mac.update(f"{kind}:{value}".encode())
+        return mac.hexdigest()
 
 
 def protector() -> Protector:

@@ -28,13 +28,18 @@ def text(value) -> str:
     """A trimmed, NFKC-normalised string ("" for empty cells); integral floats lose the ".0"."""
     if value is None:
         return ""
+    if type(value) is str:
+        return (value if unicodedata.is_normalized("NFKC", value) else unicodedata.normalize("NFKC", value)).strip()
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     if isinstance(value, dt.datetime):
         value = value.date()
     if isinstance(value, dt.date):
         return value.isoformat()
-    return unicodedata.normalize("NFKC", str(value)).replace("\u3000", " ").strip()
+    value = str(value)
+    if not unicodedata.is_normalized("NFKC", value):
+        value = unicodedata.normalize("NFKC", value)
+    return value.strip()
 
 
 def is_blank(value) -> bool:

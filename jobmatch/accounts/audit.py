@@ -28,6 +28,8 @@ ACTION_LABELS = {
     "edit_user": "修改账号",
     "edit_site": "修改安置点",
     "edit_synonym": "修改同义词",
+    "create_token": "创建接口令牌",
+    "api_read": "接口读取",
 }
 
 

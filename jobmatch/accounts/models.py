@@ -115,6 +115,22 @@ class UserSession(db.Model):
     user: Mapped[User] = relationship()
 
 
+class ApiToken(db.Model):
+    """A bearer token for scripts calling /api/v1; only its sha256 is stored."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(sa.String(60))
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    last_used_at: Mapped[dt.datetime | None]
+    revoked_at: Mapped[dt.datetime | None]
+
+    user: Mapped[User] = relationship()
+
+
 class ThrottleHit(db.Model):
     """One counted event (a failed login, a kiosk ID lookup) for a throttle key.
 

@@ -242,3 +242,33 @@ def revoke_all_sessions(user: User) -> None:
         .where(UserSession.user_id == user.id, UserSession.revoked_at.is_(None))
         .values(revoked_at=utcnow())
     )
+
+
+# --- API tokens ---------------------------------------------------------------------------
+
+def create_api_token(user: User, name: str) -> str:
+    """Issue a bearer token for ``user``; the clear token is returned once and never stored."""
+    from jobmatch.accounts.models import ApiToken
+
+    name = (name or "").strip()[:60] or "脚本"
+    token = "jm_" + secrets.token_urlsafe(32)
+    db.session.add(ApiToken(user=user, name=name, token_hash=_token_hash(token)))
+    audit.record("create_token", "user", user.id, name=name)
+    db.session.flush()
+    return token
+
+
+def user_for_api_token(token: str | None) -> User | None:
+    """The active user behind a live bearer token."""
+    from jobmatch.accounts.models import ApiToken
+
+    if not token or not token.startswith("jm_"):
+        return None
+    row = db.session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == _token_hash(token)))
+    if row is None or row.revoked_at is not None or not row.user.is_active:
+        return None
+    now = utcnow()
+    if row.last_used_at is None or now - row.last_used_at > dt.timedelta(minutes=5):
+        row.last_used_at = now
+        g.session_touched = True
+    return row.user

@@ -37,7 +37,10 @@ def normalise_id(raw) -> str:
 
 def check_char(first17: str) -> str:
     """The mod 11-2 check character for the first 17 digits."""
-    return CHECK_CHARS[sum(int(c) * w for c, w in zip(first17, WEIGHTS, strict=True)) % 11]
+    total = 0
+    for c, w in zip(first17, WEIGHTS, strict=True):
+        total += (ord(c) - 48) * w
+    return CHECK_CHARS[total % 11]
 
 
 def parse_id_number(raw, today: dt.date | None = None) -> IdInfo:

@@ -44,16 +44,25 @@ class Person(TimestampMixin, db.Model):
     """劳动力: one row of the register."""
 
     __tablename__ = "persons"
+    __table_args__ = (
+        # search within a region: the site first, then the name forms (prefix ranges)
+        sa.Index("ix_persons_site_name", "site_id", "name"),
+        sa.Index("ix_persons_site_given", "site_id", "name_given"),
+        sa.Index("ix_persons_site_pinyin", "site_id", "name_pinyin"),
+        sa.Index("ix_persons_site_initials", "site_id", "name_initials"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     household_id: Mapped[int] = mapped_column(sa.ForeignKey("households.id"), index=True)
     #: copy of the household's site so region scope needs no join
-    site_id: Mapped[int] = mapped_column(sa.ForeignKey("sites.id"), index=True)
-    name: Mapped[str] = mapped_column(sa.String(50), index=True)
+    site_id: Mapped[int] = mapped_column(sa.ForeignKey("sites.id"))
+    name: Mapped[str] = mapped_column(sa.String(50))
+    #: the name without its first character (the surname), so "秀英" finds 王秀英 by prefix
+    name_given: Mapped[str] = mapped_column(sa.String(50))
     #: full pinyin without tones or spaces ("wangxiuying"), for search
-    name_pinyin: Mapped[str] = mapped_column(sa.String(200), index=True)
+    name_pinyin: Mapped[str] = mapped_column(sa.String(200))
     #: pinyin initials ("wxy"), for search
-    name_initials: Mapped[str] = mapped_column(sa.String(50), index=True)
+    name_initials: Mapped[str] = mapped_column(sa.String(50))
     #: AES-GCM ciphertext of the ID number
     id_number_enc: Mapped[str] = mapped_column(sa.String(120))
     #: keyed hash of the ID number: the lookup and uniqueness key
@@ -61,13 +70,13 @@ class Person(TimestampMixin, db.Model):
     #: keyed hash of the last four characters, for "last digits" search
     id_tail_hash: Mapped[str] = mapped_column(sa.String(64), index=True)
     sex: Mapped[Sex] = mapped_column(enum_column(Sex))
-    birth_date: Mapped[dt.date] = mapped_column(index=True)
+    birth_date: Mapped[dt.date]
     relation: Mapped[Relation] = mapped_column(enum_column(Relation))
     phone_enc: Mapped[str | None] = mapped_column(sa.String(120))
     phone_hash: Mapped[str | None] = mapped_column(sa.String(64), index=True)
     phone_tail_hash: Mapped[str | None] = mapped_column(sa.String(64), index=True)
     education: Mapped[Education | None] = mapped_column(enum_column(Education))
-    labor_capacity: Mapped[LaborCapacity] = mapped_column(enum_column(LaborCapacity), index=True)
+    labor_capacity: Mapped[LaborCapacity] = mapped_column(enum_column(LaborCapacity))
     #: the status in force today; the truth is the dated history in status_events
     employment_status: Mapped[EmploymentStatus] = mapped_column(enum_column(EmploymentStatus), index=True)
     #: date the current status took effect
@@ -82,7 +91,7 @@ class Person(TimestampMixin, db.Model):
     #: must care for children, elderly or sick at home
     has_care_duty: Mapped[bool] = mapped_column(default=False)
     #: last time a clerk confirmed or changed the status in the monthly update
-    status_checked_at: Mapped[dt.datetime | None] = mapped_column(index=True)
+    status_checked_at: Mapped[dt.datetime | None]
 
     household: Mapped[Household] = relationship(back_populates="members")
     site: Mapped[Site] = relationship()

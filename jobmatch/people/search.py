@@ -42,21 +42,34 @@ def search_people(scope: Scope, query: str, limit: int = 50) -> list[Person]:
         clause = Person.id_tail_hash == p.lookup("id4", tail[-4:])
         if len(tail) == 4 and tail.isdigit():
             clause = sa.or_(clause, Person.phone_tail_hash == p.lookup("phone4", tail))
-        candidates = db.session.scalars(stmt.where(clause).limit(500)).all()
+        candidates = _load(stmt.where(clause).limit(500))
         if len(tail) > 4:
             candidates = [c for c in candidates if p.decrypt(c.id_number_enc).endswith(tail)]
         return sorted(candidates, key=lambda c: (c.name, c.id))[:limit]
     elif _LETTERS.match(lowered):
-        like = _escape_like(lowered)
-        stmt = stmt.where(
-            sa.or_(
-                Person.name_initials.like(f"{like}%", escape="\\"),
-                Person.name_pinyin.like(f"{like}%", escape="\\"),
-            )
-        ).order_by(sa.func.length(Person.name_initials) != len(lowered), Person.name_pinyin)
-    else:
-        like = _escape_like(compact)
-        stmt = stmt.where(Person.name.like(f"%{like}%", escape="\\")).order_by(
-            Person.name != compact, sa.func.length(Person.name), Person.name
+        # range conditions (not LIKE) so the (site_id, initials/pinyin) indexes serve them
+        stmt = stmt.where(sa.or_(_prefix(Person.name_initials, lowered), _prefix(Person.name_pinyin, lowered))).order_by(
+            sa.func.length(Person.name_initials) != len(lowered), Person.name_pinyin
         )
-    return list(db.session.scalars(stmt.order_by(Person.id).limit(limit)))
+    else:
+        # names starting with the text, or whose given name does ("秀英" → 王秀英); both are
+        # index ranges; only when neither finds anyone does the slower "contains" scan run
+        found = _load(stmt.where(sa.or_(_prefix(Person.name, compact), _prefix(Person.name_given, compact))).order_by(
+            Person.name != compact, sa.func.length(Person.name), Person.name, Person.id).limit(limit))
+        if found:
+            return found
+        like = _escape_like(compact)
+        stmt = stmt.where(Person.name.like(f"%{like}%", escape="\\")).order_by(sa.func.length(Person.name), Person.name)
+    return _load(stmt.order_by(Person.id).limit(limit))
+
+
+def _prefix(column, text: str) -> sa.ColumnElement[bool]:
+    """``column`` starts with ``text``, as a range an index can serve."""
+    return sa.and_(column >= text, column < text[:-1] + chr(ord(text[-1]) + 1))
+
+
+def _load(stmt) -> list[Person]:
+    """Run a person query with what the result pages show loaded in the same round trips."""
+    return list(db.session.scalars(stmt.options(
+        sa.orm.joinedload(Person.site), sa.orm.joinedload(Person.household)
+    )))

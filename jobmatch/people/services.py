@@ -405,6 +405,7 @@ def person_columns(f: PersonFields) -> dict:
     full, initials = pinyin_forms(f.name)
     return {
         "name": f.name,
+        "name_given": f.name[1:],
         "name_pinyin": full,
         "name_initials": initials,
         "sex": f.sex,

@@ -85,11 +85,11 @@ def _optional_text(value, max_len: int) -> str | None:
     return raw or None
 
 
-def _id_number(value, today: dt.date) -> str:
+def _id_info(value, today: dt.date):
     if isinstance(value, float) or (isinstance(value, int) and not isinstance(value, bool)):
         raise ValueError("身份证号被 Excel 存成了数字，末几位可能已丢失；请把该列设为“文本”后重新填写")
     try:
-        return parse_id_number(value, today).number
+        return parse_id_number(value, today)
     except IdNumberError as exc:
         raise ValueError(str(exc)) from None
 
@@ -105,43 +105,80 @@ def _items(value, max_len: int) -> list[str]:
 def parse_person_fields(
     raw: dict, today: dt.date, *, require_location: bool = True
 ) -> tuple[PersonFields, dict[str, str]]:
-    """Validate one person's raw values; returns the parsed fields and the errors by field."""
+    """Validate one person's raw values; returns the parsed fields and the errors by field.
+
+    Written as straight-line code (no per-field closures): a county imports ~100,000 rows.
+    """
     out = PersonFields()
     errors: dict[str, str] = {}
-
-    def take(name: str, parse):
+    get = raw.get
+    for name in ("household_code", "county", "township", "site") if require_location else ("household_code",):
         try:
-            setattr(out, name, parse(raw.get(name)))
+            setattr(out, name, _required_text(get(name), 40 if name == "household_code" else 80))
         except ValueError as exc:
             errors[name] = str(exc)
+    try:
+        out.name = _required_text(get("name"), MAX_NAME)
+    except ValueError as exc:
+        errors["name"] = str(exc)
+    info = None
+    try:
+        info = _id_info(get("id_number"), today)
+        out.id_number = info.number
+    except ValueError as exc:
+        errors["id_number"] = str(exc)
+    for name, cls, required in _ENUM_FIELDS:
+        try:
+            setattr(out, name, _enum(cls, get(name), required))
+        except ValueError as exc:
+            errors[name] = str(exc)
+    try:
+        out.birth_date = values.parse_date(get("birth_date"))
+    except ValueError as exc:
+        errors["birth_date"] = str(exc)
+    phone = get("phone")
+    if not values.is_blank(phone):
+        try:
+            out.phone = validate_phone(phone)
+        except ValueError as exc:
+            errors["phone"] = str(exc)
+    try:
+        out.workplace = _optional_text(get("workplace"), MAX_WORKPLACE)
+    except ValueError as exc:
+        errors["workplace"] = str(exc)
+    for name in ("monthly_income", "expected_wage"):
+        try:
+            setattr(out, name, values.parse_number(get(name)))
+        except ValueError as exc:
+            errors[name] = str(exc)
+    for name in ("wants_training", "is_monitored", "has_care_duty"):
+        try:
+            setattr(out, name, values.parse_bool(get(name)))
+        except ValueError as exc:
+            errors[name] = str(exc)
+    try:
+        out.skills = _items(get("skills"), MAX_ITEM)
+    except ValueError as exc:
+        errors["skills"] = str(exc)
+    try:
+        out.certificates = _items(get("certificates"), 80)
+    except ValueError as exc:
+        errors["certificates"] = str(exc)
 
-    location = ("household_code", "county", "township", "site") if require_location else ("household_code",)
-    for name in location:
-        take(name, lambda v, limit=40 if name == "household_code" else 80: _required_text(v, limit))
-    take("name", lambda v: _required_text(v, MAX_NAME))
-    take("id_number", lambda v: _id_number(v, today))
-    take("relation", lambda v: _enum(Relation, v, True))
-    take("sex", lambda v: _enum(Sex, v, False))
-    take("birth_date", values.parse_date)
-    take("phone", lambda v: validate_phone(v) if not values.is_blank(v) else None)
-    take("education", lambda v: _enum(Education, v, False))
-    take("labor_capacity", lambda v: _enum(LaborCapacity, v, True))
-    take("employment_status", lambda v: _enum(EmploymentStatus, v, True))
-    take("workplace", lambda v: _optional_text(v, MAX_WORKPLACE))
-    take("monthly_income", values.parse_number)
-    take("work_preference", lambda v: _enum(WorkPreference, v, False))
-    take("expected_wage", values.parse_number)
-    take("wants_training", values.parse_bool)
-    take("skills", lambda v: _items(v, MAX_ITEM))
-    take("certificates", lambda v: _items(v, 80))
-    take("is_monitored", values.parse_bool)
-    take("has_care_duty", values.parse_bool)
-
-    if "id_number" not in errors and out.id_number:
-        info = parse_id_number(out.id_number, today)
+    if info is not None:
         if out.sex is not None and "sex" not in errors and out.sex is not info.sex:
             errors["sex"] = f"与身份证号不符（身份证号显示为{info.sex.label}）"
         if out.birth_date is not None and "birth_date" not in errors and out.birth_date != info.birth_date:
             errors["birth_date"] = f"与身份证号不符（身份证号显示为 {info.birth_date:%Y-%m-%d}）"
         out.sex, out.birth_date = info.sex, info.birth_date
     return out, errors
+
+
+_ENUM_FIELDS = (
+    ("relation", Relation, True),
+    ("sex", Sex, False),
+    ("education", Education, False),
+    ("labor_capacity", LaborCapacity, True),
+    ("employment_status", EmploymentStatus, True),
+    ("work_preference", WorkPreference, False),
+)

@@ -198,6 +198,7 @@ def upgrade():
     sa.Column('household_id', sa.Integer(), nullable=False),
     sa.Column('site_id', sa.Integer(), nullable=False),
     sa.Column('name', sa.String(length=50), nullable=False),
+    sa.Column('name_given', sa.String(length=50), nullable=False),
     sa.Column('name_pinyin', sa.String(length=200), nullable=False),
     sa.Column('name_initials', sa.String(length=50), nullable=False),
     sa.Column('id_number_enc', sa.String(length=120), nullable=False),
@@ -229,18 +230,30 @@ def upgrade():
     sa.UniqueConstraint('id_number_hash', name=op.f('uq_persons_id_number_hash'))
     )
     with op.batch_alter_table('persons', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_persons_birth_date'), ['birth_date'], unique=False)
         batch_op.create_index(batch_op.f('ix_persons_employment_status'), ['employment_status'], unique=False)
         batch_op.create_index(batch_op.f('ix_persons_household_id'), ['household_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_persons_id_tail_hash'), ['id_tail_hash'], unique=False)
-        batch_op.create_index(batch_op.f('ix_persons_labor_capacity'), ['labor_capacity'], unique=False)
-        batch_op.create_index(batch_op.f('ix_persons_name'), ['name'], unique=False)
-        batch_op.create_index(batch_op.f('ix_persons_name_initials'), ['name_initials'], unique=False)
-        batch_op.create_index(batch_op.f('ix_persons_name_pinyin'), ['name_pinyin'], unique=False)
         batch_op.create_index(batch_op.f('ix_persons_phone_hash'), ['phone_hash'], unique=False)
         batch_op.create_index(batch_op.f('ix_persons_phone_tail_hash'), ['phone_tail_hash'], unique=False)
-        batch_op.create_index(batch_op.f('ix_persons_site_id'), ['site_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_persons_status_checked_at'), ['status_checked_at'], unique=False)
+        batch_op.create_index('ix_persons_site_name', ['site_id', 'name'], unique=False)
+        batch_op.create_index('ix_persons_site_given', ['site_id', 'name_given'], unique=False)
+        batch_op.create_index('ix_persons_site_pinyin', ['site_id', 'name_pinyin'], unique=False)
+        batch_op.create_index('ix_persons_site_initials', ['site_id', 'name_initials'], unique=False)
+
+    op.create_table('api_tokens',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=60), nullable=False),
+    sa.Column('token_hash', sa.String(length=64), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('last_used_at', sa.DateTime(), nullable=True),
+    sa.Column('revoked_at', sa.DateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_api_tokens_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_api_tokens')),
+    sa.UniqueConstraint('token_hash', name=op.f('uq_api_tokens_token_hash'))
+    )
+    with op.batch_alter_table('api_tokens', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_api_tokens_user_id'), ['user_id'], unique=False)
 
     op.create_table('user_sessions',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -341,20 +354,21 @@ def downgrade():
     with op.batch_alter_table('user_sessions', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_user_sessions_user_id'))
 
+    with op.batch_alter_table('api_tokens', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_api_tokens_user_id'))
+
+    op.drop_table('api_tokens')
     op.drop_table('user_sessions')
     with op.batch_alter_table('persons', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_persons_status_checked_at'))
-        batch_op.drop_index(batch_op.f('ix_persons_site_id'))
+        batch_op.drop_index('ix_persons_site_initials')
+        batch_op.drop_index('ix_persons_site_pinyin')
+        batch_op.drop_index('ix_persons_site_given')
+        batch_op.drop_index('ix_persons_site_name')
         batch_op.drop_index(batch_op.f('ix_persons_phone_tail_hash'))
         batch_op.drop_index(batch_op.f('ix_persons_phone_hash'))
-        batch_op.drop_index(batch_op.f('ix_persons_name_pinyin'))
-        batch_op.drop_index(batch_op.f('ix_persons_name_initials'))
-        batch_op.drop_index(batch_op.f('ix_persons_name'))
-        batch_op.drop_index(batch_op.f('ix_persons_labor_capacity'))
         batch_op.drop_index(batch_op.f('ix_persons_id_tail_hash'))
         batch_op.drop_index(batch_op.f('ix_persons_household_id'))
         batch_op.drop_index(batch_op.f('ix_persons_employment_status'))
-        batch_op.drop_index(batch_op.f('ix_persons_birth_date'))
 
     op.drop_table('persons')
     with op.batch_alter_table('import_records', schema=None) as batch_op:
