@@ -161,6 +161,34 @@ def create_token_command(username: str, name: str) -> None:
     click.echo(token)
 
 
+@click.command("classify-title")
+@click.argument("titles", nargs=-1, required=True)
+@click.option("--top", type=click.IntRange(1, 20), default=5, show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["table", "jsonl"]), default="table", show_default=True)
+@with_appcontext
+def classify_title_command(titles: tuple[str, ...], top: int, fmt: str) -> None:
+    """为岗位名称推荐职业分类大典（2022）代码；TITLE 为 - 时从标准输入逐行读取。"""
+    import json
+
+    from jobmatch.vocab.occupations import suggest_many
+
+    items: list[str] = []
+    for title in titles:
+        if title == "-":
+            items.extend(line.rstrip("\n") for line in sys.stdin if line.strip())
+        else:
+            items.append(title)
+    for result in suggest_many(items, top=top):
+        rows = [{"code": c.code, "name": c.name, "score": round(float(c.score), 4)} for c in result.candidates[:top]]
+        if fmt == "jsonl":
+            click.echo(json.dumps({"title": result.title, "results": rows}, ensure_ascii=False))
+        else:
+            click.echo(result.title)
+            for i, row in enumerate(rows, 1):
+                click.echo(f"  {i}. {row['code']}  {row['name']}  {row['score']:.2f}")
+
+
 def register_commands(app: Flask) -> None:
-    for command in (import_command, export_command, create_user_command, demo_data_command, create_token_command):
+    for command in (import_command, export_command, create_user_command, demo_data_command, create_token_command,
+                    classify_title_command):
         app.cli.add_command(command)

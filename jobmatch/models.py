@@ -4,4 +4,10 @@ from jobmatch.accounts.models import ApiToken, AuditEvent, ThrottleHit, User, Us
 from jobmatch.people.models import Household, Person, PersonCertificate, PersonSkill, StatusEvent  # noqa: F401
 from jobmatch.places.models import Region, Site  # noqa: F401
 from jobmatch.spreadsheets.models import ImportRecord  # noqa: F401
-from jobmatch.vocab.models import Certificate, CertificateSynonym, Skill, SkillSynonym  # noqa: F401
+from jobmatch.vocab.models import (  # noqa: F401
+    Certificate,
+    CertificateSynonym,
+    OccupationAlias,
+    Skill,
+    SkillSynonym,
+)

@@ -81,3 +81,17 @@ class CertificateSynonym(TimestampMixin, db.Model):
     certificate_id: Mapped[int] = mapped_column(sa.ForeignKey("certificates.id", ondelete="CASCADE"), index=True)
 
     certificate: Mapped[Certificate] = relationship(back_populates="synonyms")
+
+
+class OccupationAlias(TimestampMixin, db.Model):
+    """A staff correction: this (cleaned) job title means this CSCO code, learned for next time."""
+
+    __tablename__ = "occupation_aliases"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: the cleaned title key (``jobmatch.occupations.learned_key``)
+    title_key: Mapped[str] = mapped_column(sa.String(120), unique=True)
+    #: the title as it was typed when corrected
+    example: Mapped[str] = mapped_column(sa.String(200))
+    code: Mapped[str] = mapped_column(sa.String(16))
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))

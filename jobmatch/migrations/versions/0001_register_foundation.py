@@ -255,6 +255,18 @@ def upgrade():
     with op.batch_alter_table('api_tokens', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_api_tokens_user_id'), ['user_id'], unique=False)
 
+    op.create_table('occupation_aliases',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('title_key', sa.String(length=120), nullable=False),
+    sa.Column('example', sa.String(length=200), nullable=False),
+    sa.Column('code', sa.String(length=16), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_occupation_aliases_created_by_id_users'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_occupation_aliases')),
+    sa.UniqueConstraint('title_key', name=op.f('uq_occupation_aliases_title_key'))
+    )
     op.create_table('user_sessions',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('token_hash', sa.String(length=64), nullable=False),
@@ -358,6 +370,7 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_api_tokens_user_id'))
 
     op.drop_table('api_tokens')
+    op.drop_table('occupation_aliases')
     op.drop_table('user_sessions')
     with op.batch_alter_table('persons', schema=None) as batch_op:
         batch_op.drop_index('ix_persons_site_initials')

@@ -1,0 +1,76 @@
+"""Occupation codes in the app: the shared classifier plus staff corrections kept in the database."""
+
+from __future__ import annotations
+
+import threading
+
+import sqlalchemy as sa
+
+from jobmatch.errors import ValidationError
+from jobmatch.extensions import db
+from jobmatch.occupations import (
+    Classification,
+    Occupation,
+    OccupationClassifier,
+    get_catalog,
+    learned_key,
+    normalize_code,
+)
+from jobmatch.vocab.models import OccupationAlias
+
+_lock = threading.Lock()
+_cached: tuple[tuple[int, int], OccupationClassifier] | None = None
+
+
+def _version() -> tuple[int, int]:
+    count, latest = db.session.execute(
+        sa.select(sa.func.count(OccupationAlias.id), sa.func.coalesce(sa.func.max(OccupationAlias.id), 0))
+    ).one()
+    return int(count), int(latest)
+
+
+def classifier() -> OccupationClassifier:
+    """The classifier with every stored correction; rebuilt only when corrections change."""
+    global _cached
+    version = _version()
+    with _lock:
+        if _cached is None:
+            aliases = dict(db.session.execute(sa.select(OccupationAlias.example, OccupationAlias.code)).all())
+            _cached = (version, OccupationClassifier(extra_aliases=aliases))
+        elif _cached[0] != version:
+            current = _cached[1]
+            for example, code in db.session.execute(sa.select(OccupationAlias.example, OccupationAlias.code)):
+                if current.learned.get(learned_key(example)) != code:
+                    current.add_alias(example, code)
+            _cached = (version, current)
+        return _cached[1]
+
+
+def suggest(title: str, top: int = 5) -> Classification:
+    """The top candidates for a title, corrections included."""
+    return classifier().classify(title, top=top)
+
+
+def suggest_many(titles: list[str], top: int = 5) -> list[Classification]:
+    return classifier().classify_many(titles, top=top)
+
+
+def learn(title: str, code: str, actor=None) -> OccupationAlias:
+    """Record that ``title`` means ``code``: the same title is classified right next time."""
+    normalised = normalize_code(code or "")
+    occupation = get_catalog().get(normalised) if normalised else None
+    if not isinstance(occupation, Occupation):
+        raise ValidationError(f"职业代码“{code}”不在职业分类大典（2022）的细类中",
+                              fields={"occupation_code": "请选择一个细类代码，如 6-25-04-07"})
+    key = learned_key(title)
+    if not key:
+        raise ValidationError("岗位名称为空，无法学习", fields={"title": "必填"})
+    alias = db.session.scalar(sa.select(OccupationAlias).where(OccupationAlias.title_key == key))
+    if alias is None:
+        alias = OccupationAlias(title_key=key[:120], example=title[:200], code=normalised,
+                                created_by_id=getattr(actor, "id", None))
+        db.session.add(alias)
+    else:
+        alias.code, alias.example = normalised, title[:200]
+    db.session.flush()
+    return alias
