@@ -9,7 +9,11 @@ ensure_venv() {
   fi
   if [ ! -f .venv/.installed ] || [ pyproject.toml -nt .venv/.installed ]; then
     echo "==> 安装依赖（pyproject.toml）" >&2
-    .venv/bin/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+    if ! .venv/bin/python -m pip install --quiet --disable-pip-version-check -e '.[test]' > .venv/pip.log 2>&1; then
+      cat .venv/pip.log >&2
+      echo "依赖安装失败（见上）" >&2
+      return 1
+    fi
     touch .venv/.installed
   fi
 }
