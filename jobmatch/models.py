@@ -4,4 +4,13 @@ from jobmatch.accounts.models import AuditEvent, ThrottleHit, User, UserSession 
 from jobmatch.people.models import Household, Person, PersonCertificate, PersonSkill, StatusEvent  # noqa: F401
 from jobmatch.places.models import Region, Site  # noqa: F401
 from jobmatch.spreadsheets.models import ImportRecord  # noqa: F401
+from jobmatch.training.models import (  # noqa: F401
+    Attendance,
+    CertificateAward,
+    Course,
+    CourseSession,
+    Enrollment,
+    TrainingProvider,
+    TrainingTarget,
+)
 from jobmatch.vocab.models import Certificate, CertificateSynonym, Skill, SkillSynonym  # noqa: F401

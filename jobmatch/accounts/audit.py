@@ -28,6 +28,11 @@ ACTION_LABELS = {
     "edit_user": "修改账号",
     "edit_site": "修改安置点",
     "edit_synonym": "修改同义词",
+    "enroll": "培训报名",
+    "edit_training": "维护培训",
+    "complete_training": "培训结业",
+    "exam_result": "登记考试结果",
+    "award_certificate": "登记证书",
 }
 
 
