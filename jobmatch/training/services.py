@@ -551,11 +551,12 @@ def default_expiry(certificate: Certificate, awarded_on: dt.date) -> dt.date | N
 
 
 def award_problems(*, certificate: Certificate | None, level: int | None, awarded_on: dt.date | None,
-                   expires_on: dt.date | None, enrollment: Enrollment | None, evidence: str | None,
-                   on: dt.date, completed: bool | None = None, passed: bool | None = None) -> dict[str, str]:
+                   expires_on: dt.date | None, course: Course | None, completed: bool, passed: bool,
+                   evidence: str | None, on: dt.date) -> dict[str, str]:
     """Field → reason for an award that cannot be recorded (shared by the form and the roster).
 
-    ``completed``/``passed`` override the enrolment's state (a roster row completing it at once).
+    ``course`` is the course the award comes through (None: earned elsewhere, evidence required);
+    ``completed``/``passed`` say whether the trainee completed it or passed its exam.
     """
     errors: dict[str, str] = {}
     if certificate is None:
@@ -570,13 +571,11 @@ def award_problems(*, certificate: Certificate | None, level: int | None, awarde
         errors["awarded_on"] = "请填写发证日期"
     elif awarded_on > on:
         errors["awarded_on"] = "发证日期不能晚于今天"
-    if enrollment is not None:
-        completed = enrollment.status is EnrollmentStatus.COMPLETED if completed is None else completed
-        passed = enrollment.exam_result is ExamResult.PASSED if passed is None else passed
+    if course is not None:
         if not (completed or passed):
             errors["enrollment_id"] = ("该学员尚未结业，也没有考试合格，不能颁发证书；"
                                        "在别处取得的证书请在“登记证书”中注明核验依据")
-        elif awarded_on is not None and awarded_on < enrollment.course.starts_on:
+        elif awarded_on is not None and awarded_on < course.starts_on:
             errors["awarded_on"] = "发证日期不能早于开班日期"
     elif len((evidence or "").strip()) < 2:
         errors["evidence"] = "不是通过本系统培训取得的证书，须注明核验依据（如：原件已核验、证书查询网截图）"
@@ -599,8 +598,12 @@ def award_certificate(person: Person, certificate: Certificate | None, *, level:
     on = on or _today()
     if enrollment is not None and enrollment.person_id != person.id:
         raise ValidationError("报名记录与人员不符")
-    errors = award_problems(certificate=certificate, level=level, awarded_on=awarded_on, expires_on=expires_on,
-                            enrollment=enrollment, evidence=evidence, on=on)
+    errors = award_problems(
+        certificate=certificate, level=level, awarded_on=awarded_on, expires_on=expires_on,
+        course=enrollment.course if enrollment is not None else None,
+        completed=enrollment is not None and enrollment.status is EnrollmentStatus.COMPLETED,
+        passed=enrollment is not None and enrollment.exam_result is ExamResult.PASSED, evidence=evidence, on=on,
+    )
     if errors:
         raise ValidationError("；".join(errors.values()), fields=errors)
     duplicate = db.session.scalar(sa.select(CertificateAward.id).where(
