@@ -26,11 +26,11 @@ from jobmatch.database import today
 from jobmatch.extensions import db
 from jobmatch.people.enums import EmploymentStatus, LaborCapacity
 from jobmatch.people.models import Person, PersonCertificate, PersonSkill
-from jobmatch.people.rules import AgeBand, able_clause, age_band
+from jobmatch.people.rules import able_clause, age_band
 from jobmatch.places.models import Region, RegionLevel, Site
 from jobmatch.places.services import Scope
 from jobmatch.training.enums import EnrollmentStatus
-from jobmatch.training.models import CertificateAward, Enrollment
+from jobmatch.training.models import Enrollment
 from jobmatch.vocab.models import VOCATIONAL_KINDS, Certificate
 
 
@@ -70,70 +70,65 @@ class Counts:
         }
 
 
-def _trained_subquery(on: dt.date) -> sa.Subquery:
-    return (
-        sa.select(Enrollment.person_id, sa.func.max(Enrollment.completed_on).label("last"))
-        .where(Enrollment.status == EnrollmentStatus.COMPLETED, Enrollment.completed_on <= on)
-        .group_by(Enrollment.person_id)
-        .subquery()
-    )
+def _vocational_ids() -> list[int]:
+    return list(db.session.scalars(sa.select(Certificate.id).where(Certificate.kind.in_(VOCATIONAL_KINDS)))) or [-1]
 
 
-def _valid_certificate_clause(on: dt.date) -> sa.ColumnElement[bool]:
+def _valid_on(on) -> sa.ColumnElement[bool]:
     return sa.and_(
         sa.or_(PersonCertificate.awarded_on.is_(None), PersonCertificate.awarded_on <= on),
         sa.or_(PersonCertificate.expires_on.is_(None), PersonCertificate.expires_on > on),
     )
 
 
-def _vocational_ids() -> list[int]:
-    return list(db.session.scalars(sa.select(Certificate.id).where(Certificate.kind.in_(VOCATIONAL_KINDS))))
-
-
-def _certified_subquery(on: dt.date, vocational: list[int]) -> sa.Subquery:
-    return (
-        sa.select(PersonCertificate.person_id)
-        .where(PersonCertificate.certificate_id.in_(vocational or [-1]), _valid_certificate_clause(on))
-        .group_by(PersonCertificate.person_id)
-        .subquery()
-    )
-
-
-def _skills_subquery() -> sa.Subquery:
-    return (
-        sa.select(PersonSkill.person_id, sa.func.count(sa.distinct(PersonSkill.skill_id)).label("n"))
-        .where(PersonSkill.skill_id.is_not(None))
-        .group_by(PersonSkill.person_id)
-        .subquery()
-    )
-
-
 def counts_by_site(scope: Scope, on: dt.date | None = None) -> dict[int, Counts]:
-    """Indicator counts for every site of ``scope`` on a day, in one grouped query."""
+    """Indicator counts for every site of ``scope`` on a day (four grouped queries, each driven
+    by a covering index or by the small training tables)."""
     on = on or today()
     band = age_band()
-    able = able_clause(Person.birth_date, Person.labor_capacity, Person.employment_status, on, band)
-    trained = _trained_subquery(on)
-    certified = _certified_subquery(on, _vocational_ids())
-    skills = _skills_subquery()
-    year_start = dt.date(on.year, 1, 1)
-    stmt = (
-        sa.select(
-            Person.site_id,
-            sa.func.sum(_flag(able)),
-            sa.func.sum(_flag(sa.and_(able, trained.c.last.is_not(None)))),
-            sa.func.sum(_flag(sa.and_(able, trained.c.last >= year_start))),
-            sa.func.sum(_flag(sa.and_(able, certified.c.person_id.is_not(None)))),
-            sa.func.sum(sa.case((able, sa.func.coalesce(skills.c.n, 0)), else_=0)),
-            sa.func.sum(_flag(sa.and_(able, Person.wants_training.is_(True), trained.c.last.is_(None)))),
-        )
-        .outerjoin(trained, trained.c.person_id == Person.id)
-        .outerjoin(certified, certified.c.person_id == Person.id)
-        .outerjoin(skills, skills.c.person_id == Person.id)
-        .where(scope.filter(Person.site_id))
-        .group_by(Person.site_id)
+    able = sa.and_(scope.filter(Person.site_id),
+                   able_clause(Person.birth_date, Person.labor_capacity, Person.employment_status, on, band))
+    out: dict[int, Counts] = {}
+
+    def at(site_id: int) -> Counts:
+        return out.setdefault(site_id, Counts())
+
+    for site_id, n, wants in db.session.execute(
+        sa.select(Person.site_id, sa.func.count(), sa.func.sum(_flag(Person.wants_training.is_(True))))
+        .where(able).group_by(Person.site_id)
+    ):
+        at(site_id).able_workers, at(site_id).wants_training_untrained = n, int(wants or 0)
+    trained = (
+        sa.select(Enrollment.person_id, sa.func.max(Enrollment.completed_on).label("last"))
+        .where(Enrollment.status == EnrollmentStatus.COMPLETED, Enrollment.completed_on <= on)
+        .group_by(Enrollment.person_id).subquery()
     )
-    return {row[0]: Counts(*(int(v or 0) for v in row[1:])) for row in db.session.execute(stmt)}
+    for site_id, n, this_year, wants in db.session.execute(
+        sa.select(Person.site_id, sa.func.count(), sa.func.sum(_flag(trained.c.last >= dt.date(on.year, 1, 1))),
+                  sa.func.sum(_flag(Person.wants_training.is_(True))))
+        .select_from(trained).join(Person, Person.id == trained.c.person_id)
+        .where(able).group_by(Person.site_id)
+    ):
+        c = at(site_id)
+        c.trained, c.trained_this_year = n, int(this_year or 0)
+        c.wants_training_untrained -= int(wants or 0)
+    certified = (
+        sa.select(PersonCertificate.person_id)
+        .where(PersonCertificate.certificate_id.in_(_vocational_ids()), _valid_on(on))
+        .group_by(PersonCertificate.person_id).subquery()
+    )
+    for site_id, n in db.session.execute(
+        sa.select(Person.site_id, sa.func.count()).select_from(certified)
+        .join(Person, Person.id == certified.c.person_id).where(able).group_by(Person.site_id)
+    ):
+        at(site_id).certified = n
+    for site_id, n in db.session.execute(
+        sa.select(Person.site_id, sa.func.count()).select_from(Person)
+        .join(PersonSkill, sa.and_(PersonSkill.person_id == Person.id, PersonSkill.skill_id.is_not(None)))
+        .where(able).group_by(Person.site_id)
+    ):
+        at(site_id).skills = n
+    return out
 
 
 def training_rates(scope: Scope, on: dt.date | None = None) -> dict:
@@ -208,95 +203,87 @@ def month_ends(last: dt.date, months: int) -> list[dt.date]:
     return list(reversed(out))
 
 
-def _months_table(days: list[dt.date], band: AgeBand) -> sa.Subquery:
-    """(k, day, lo, hi): each evaluation day with the birth window of working age on it."""
-    selects = []
-    for k, day in enumerate(days):
-        lo, hi = band.birth_window(day)
-        selects.append(sa.select(
-            sa.literal(k, sa.Integer).label("k"), sa.literal(day, sa.Date).label("day"),
-            sa.literal(lo, sa.Date).label("lo"), sa.literal(hi, sa.Date).label("hi"),
-        ))
-    return sa.union_all(*selects).subquery("months")
-
-
 def monthly_series(scope: Scope, months: int = 24, on: dt.date | None = None) -> list[dict]:
     """Month-by-month able workers, trained, certified and their rates, plus the courses
-    completed and certificates awarded in each month, for ``scope``."""
+    completed and certificates awarded in each month, for ``scope``.
+
+    SQL returns three compact tables — working-age people per birth date, each completed
+    enrolment with the trainee's birth date, each vocational certificate's dates with the
+    holder's birth date — and numpy windows them for every month end. 当月发证 counts the
+    vocational certificates held whose award date falls in the month.
+    """
     on = on or today()
     band = age_band()
     days = month_ends(on, months)
+    windows = np.array([[d.toordinal() for d in band.birth_window(day)] for day in days], dtype=np.int64)
+    evals = np.array([d.toordinal() for d in days], dtype=np.int64)
     base = sa.and_(scope.filter(Person.site_id), Person.labor_capacity != LaborCapacity.NONE,
                    Person.employment_status != EmploymentStatus.STUDENT)
 
-    # denominator: working-age people by birth date, windowed per month in numpy
+    earliest, latest = dt.date.fromordinal(int(windows[:, 0].min())), dt.date.fromordinal(int(windows[:, 1].max()))
     births = db.session.execute(
-        sa.select(Person.birth_date, sa.func.count()).where(base).group_by(Person.birth_date).order_by(Person.birth_date)
+        sa.select(Person.birth_date, sa.func.count())
+        .where(base, Person.birth_date > earliest, Person.birth_date <= latest)
+        .group_by(Person.birth_date).order_by(Person.birth_date)
     ).all()
     ordinals = np.array([b.toordinal() for b, _n in births], dtype=np.int64)
-    cumulative = np.concatenate([[0], np.cumsum([n for _b, n in births])]).astype(np.int64)
-    able = []
-    for day in days:
-        lo, hi = band.birth_window(day)
-        able.append(int(cumulative[np.searchsorted(ordinals, hi.toordinal(), "right")]
-                        - cumulative[np.searchsorted(ordinals, lo.toordinal(), "right")]))
+    cumulative = np.concatenate([[0], np.cumsum([n for _b, n in births], dtype=np.int64)])
+    able = (cumulative[np.searchsorted(ordinals, windows[:, 1], "right")]
+            - cumulative[np.searchsorted(ordinals, windows[:, 0], "right")])
 
-    m = _months_table(days, band)
-    in_window = sa.and_(Person.birth_date > m.c.lo, Person.birth_date <= m.c.hi)
-    first_done = (
-        sa.select(Enrollment.person_id, sa.func.min(Enrollment.completed_on).label("first"))
-        .where(Enrollment.status == EnrollmentStatus.COMPLETED)
-        .group_by(Enrollment.person_id).subquery()
-    )
-    trained = dict(db.session.execute(
-        sa.select(m.c.k, sa.func.count())
-        .select_from(m)
-        .join(first_done, first_done.c.first <= m.c.day)
-        .join(Person, sa.and_(Person.id == first_done.c.person_id, in_window))
-        .where(base).group_by(m.c.k)
-    ).all())
-    valid = sa.and_(
-        sa.or_(PersonCertificate.awarded_on.is_(None), PersonCertificate.awarded_on <= m.c.day),
-        sa.or_(PersonCertificate.expires_on.is_(None), PersonCertificate.expires_on > m.c.day),
-    )
-    certified = dict(db.session.execute(
-        sa.select(m.c.k, sa.func.count(sa.distinct(PersonCertificate.person_id)))
-        .select_from(m)
-        .join(PersonCertificate, sa.and_(valid, PersonCertificate.certificate_id.in_(_vocational_ids() or [-1])))
-        .join(Person, sa.and_(Person.id == PersonCertificate.person_id, in_window))
-        .where(base).group_by(m.c.k)
-    ).all())
+    done = db.session.execute(
+        sa.select(Enrollment.person_id, Person.birth_date, Enrollment.completed_on)
+        .join(Person, Person.id == Enrollment.person_id)
+        .where(base, Enrollment.status == EnrollmentStatus.COMPLETED, Enrollment.completed_on <= on)
+    ).all()
+    trained = _count_in_windows(
+        np.array([b.toordinal() for _p, b, _c in done], dtype=np.int64),
+        np.array([c.toordinal() for _p, _b, c in done], dtype=np.int64), None,
+        np.array([p for p, _b, _c in done], dtype=np.int64), windows, evals)
 
-    first_day = days[0].replace(day=1)
-    completions = _per_month(
-        sa.select(Enrollment.completed_on).join(Person, Person.id == Enrollment.person_id)
-        .where(scope.filter(Person.site_id), Enrollment.status == EnrollmentStatus.COMPLETED,
-               Enrollment.completed_on.between(first_day, on))
-    )
-    awards = _per_month(
-        sa.select(CertificateAward.awarded_on).join(Person, Person.id == CertificateAward.person_id)
-        .where(scope.filter(Person.site_id), CertificateAward.awarded_on.between(first_day, on))
-    )
+    held = db.session.execute(
+        sa.select(PersonCertificate.person_id, Person.birth_date, PersonCertificate.awarded_on, PersonCertificate.expires_on)
+        .join(Person, Person.id == PersonCertificate.person_id)
+        .where(base, PersonCertificate.certificate_id.in_(_vocational_ids()))
+    ).all()
+    certified = _count_in_windows(
+        np.array([b.toordinal() for _p, b, _a, _e in held], dtype=np.int64),
+        np.array([a.toordinal() if a else 0 for _p, _b, a, _e in held], dtype=np.int64),
+        np.array([e.toordinal() if e else 10**7 for _p, _b, _a, e in held], dtype=np.int64),
+        np.array([p for p, _b, _a, _e in held], dtype=np.int64), windows, evals)
+
+    completions = _per_month([c for _p, _b, c in done])
+    awards = _per_month([a for _p, _b, a, _e in held if a is not None])
     series = []
     for k, day in enumerate(days):
         key = f"{day:%Y-%m}"
+        n_able, n_trained, n_cert = int(able[k]), int(trained[k]), int(certified[k])
         series.append({
-            "month": key, "able_workers": able[k], "trained": trained.get(k, 0), "certified": certified.get(k, 0),
-            "training_rate": _share(trained.get(k, 0), able[k]), "certificate_rate": _share(certified.get(k, 0), able[k]),
+            "month": key, "able_workers": n_able, "trained": n_trained, "certified": n_cert,
+            "training_rate": _share(n_trained, n_able), "certificate_rate": _share(n_cert, n_able),
             "completions": completions.get(key, 0), "awards": awards.get(key, 0),
         })
     return series
 
 
-def _per_month(stmt: sa.Select) -> dict[str, int]:
-    """Counts per YYYY-MM of a one-date-column select (grouped in SQL portably by year and month)."""
-    sub = stmt.subquery()
-    column = sub.c[0]
-    rows = db.session.execute(
-        sa.select(sa.extract("year", column), sa.extract("month", column), sa.func.count())
-        .group_by(sa.extract("year", column), sa.extract("month", column))
-    ).all()
-    return {f"{int(y):04d}-{int(mo):02d}": n for y, mo, n in rows}
+def _count_in_windows(birth, start, end, owner, windows, evals) -> np.ndarray:
+    """For each month k: rows with birth in window k, start ≤ day k (< end), counted per distinct owner."""
+    counts = np.zeros(len(evals), dtype=np.int64)
+    for k in range(len(evals)):
+        mask = (birth > windows[k, 0]) & (birth <= windows[k, 1]) & (start <= evals[k])
+        if end is not None:
+            mask &= end > evals[k]
+        counts[k] = len(np.unique(owner[mask])) if owner is not None else int(mask.sum())
+    return counts
+
+
+def _per_month(days: list[dt.date]) -> dict[str, int]:
+    """Counts per YYYY-MM."""
+    out: dict[str, int] = {}
+    for day in days:
+        key = f"{day:%Y-%m}"
+        out[key] = out.get(key, 0) + 1
+    return out
 
 
 def region_label(level: str) -> str:

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from jobmatch.database import TimestampMixin, enum_column, utcnow
 from jobmatch.extensions import db
-from jobmatch.people.models import Person, PersonCertificate
+from jobmatch.people.models import Person, PersonCertificate, PersonSkill
 from jobmatch.places.models import Region, Site
 from jobmatch.training.enums import CourseKind, EnrollmentStatus, EnrollSource, ExamResult
 from jobmatch.vocab.models import Certificate, Skill
@@ -202,3 +202,11 @@ class TrainingTarget(TimestampMixin, db.Model):
     set_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
 
     region: Mapped[Region] = relationship()
+
+
+# Covering indexes for the indicator scans (training/indicators.py): one pass over the
+# register's age, capacity, status and training wish per site, and skills per person,
+# without reading the wide person rows.
+sa.Index("ix_persons_training_scan", Person.site_id, Person.birth_date, Person.labor_capacity,
+         Person.employment_status, Person.wants_training)
+sa.Index("ix_person_skills_person_skill", PersonSkill.person_id, PersonSkill.skill_id)

@@ -672,8 +672,9 @@ def get_person_certificate(pc_id: int, scope: Scope) -> PersonCertificate:
 def grant_skills(pairs: list[tuple[int, int]]) -> int:
     """Add (person_id, skill_id) to people's skills as training-sourced rows; returns rows written.
 
-    A skill the person already holds from training is left alone; a register row with the
-    same text becomes training-sourced (so a register re-import keeps it).
+    A skill the person already holds from training is left alone; a register row naming the
+    same skill (in any words) becomes training-sourced, so a register re-import keeps it and
+    the skill is not counted twice.
     """
     pairs = sorted(set(pairs))
     if not pairs:
@@ -681,22 +682,27 @@ def grant_skills(pairs: list[tuple[int, int]]) -> int:
     names = dict(db.session.execute(sa.select(Skill.id, Skill.name).where(Skill.id.in_({s for _p, s in pairs}))).all())
     people = sorted({p for p, _s in pairs})
     held: set[tuple[int, int]] = set()
-    by_raw: dict[tuple[int, str], tuple[int, str]] = {}
+    by_raw: dict[tuple[int, str], int] = {}
+    register_row: dict[tuple[int, int], int] = {}
     for chunk in _chunks(people):
         for row_id, pid, raw, skill_id, source in db.session.execute(
             sa.select(PersonSkill.id, PersonSkill.person_id, PersonSkill.raw, PersonSkill.skill_id, PersonSkill.source)
-            .where(PersonSkill.person_id.in_(chunk))
+            .where(PersonSkill.person_id.in_(chunk)).order_by(PersonSkill.position, PersonSkill.id)
         ):
-            by_raw[(pid, raw)] = (row_id, source)
-            if source == TRAINING_SOURCE and skill_id is not None:
+            by_raw[(pid, raw)] = row_id
+            if skill_id is not None and source == TRAINING_SOURCE:
                 held.add((pid, skill_id))
+            elif skill_id is not None:
+                register_row.setdefault((pid, skill_id), row_id)
     inserts, takeovers = [], []
     for pid, skill_id in pairs:
         if (pid, skill_id) in held or skill_id not in names:
             continue
         raw = names[skill_id]
-        if (pid, raw) in by_raw:
-            takeovers.append({"id": by_raw[(pid, raw)][0], "source": TRAINING_SOURCE, "skill_id": skill_id})
+        # the register already names the skill (perhaps in other words): that row now comes from training
+        row_id = by_raw.get((pid, raw)) or register_row.get((pid, skill_id))
+        if row_id is not None:
+            takeovers.append({"id": row_id, "source": TRAINING_SOURCE, "skill_id": skill_id})
         else:
             inserts.append({"person_id": pid, "raw": raw, "skill_id": skill_id, "position": TRAINING_POSITION,
                             "source": TRAINING_SOURCE})
