@@ -475,9 +475,16 @@ def targets():
             except JobmatchError as err:
                 _fail(err)
     goals = training.targets_for([r.id for r in regions], year)
+    site_counts = indicators.counts_by_site(scope) if goals else {}
     rows = []
     for r in regions:
-        rates = indicators.training_rates(scope_for(region=r)) if r.id in goals else None
+        rates = None
+        if r.id in goals:
+            total = indicators.Counts()
+            for site_id in scope_for(region=r).site_ids:
+                if site_id in site_counts:
+                    total.add(site_counts[site_id])
+            rates = total.as_dict()
         rows.append((r, goals.get(r.id), rates))
     return render_template("training/targets.html", rows=rows, form=form, year=year,
                            can_edit=current_user.role in ADMIN_ROLES)
