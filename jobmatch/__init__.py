@@ -84,8 +84,10 @@ def create_app(config: type | object | None = None, **overrides) -> Flask:
 def _register_blueprints(app: Flask) -> None:
     from jobmatch.accounts.views import bp as auth_bp
     from jobmatch.api.views import bp as api_bp
+    from jobmatch.staff.training_views import bp as training_bp
     from jobmatch.staff.views import bp as staff_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(staff_bp)
     app.register_blueprint(api_bp)
+    app.register_blueprint(training_bp)

@@ -30,7 +30,7 @@ def _commit():
 
 
 @click.command("import")
-@click.argument("kind", type=click.Choice(["sites", "register", "postings", "outcomes"]))
+@click.argument("kind", type=click.Choice(["sites", "register", "postings", "outcomes", "roster"]))
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--dry-run", is_flag=True, help="只校验，不写入")
 @click.option("--create-sites", is_flag=True, help="台账中未知的安置点自动创建")

@@ -81,6 +81,15 @@ SCALES = {
 DEMO_STEPS: list[Callable] = []
 
 
+def _training_step(rng, context, echo) -> None:
+    from jobmatch.training.demo import build_training_demo
+
+    build_training_demo(rng, context, echo)
+
+
+DEMO_STEPS.append(_training_step)
+
+
 def _id_number(rng: random.Random, birth: dt.date, male: bool, used: set[str]) -> str:
     while True:
         seq = rng.randrange(0, 500) * 2 + (1 if male else 0)

@@ -4,6 +4,15 @@ from jobmatch.accounts.models import ApiToken, AuditEvent, ThrottleHit, User, Us
 from jobmatch.people.models import Household, Person, PersonCertificate, PersonSkill, StatusEvent  # noqa: F401
 from jobmatch.places.models import Region, Site  # noqa: F401
 from jobmatch.spreadsheets.models import ImportRecord  # noqa: F401
+from jobmatch.training.models import (  # noqa: F401
+    Attendance,
+    CertificateAward,
+    Course,
+    CourseSession,
+    Enrollment,
+    TrainingProvider,
+    TrainingTarget,
+)
 from jobmatch.vocab.models import (  # noqa: F401
     Certificate,
     CertificateSynonym,

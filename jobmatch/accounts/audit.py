@@ -30,6 +30,11 @@ ACTION_LABELS = {
     "edit_synonym": "修改同义词",
     "create_token": "创建接口令牌",
     "api_read": "接口读取",
+    "enroll": "培训报名",
+    "edit_training": "维护培训",
+    "complete_training": "培训结业",
+    "exam_result": "登记考试结果",
+    "award_certificate": "登记证书",
 }
 
 

@@ -73,6 +73,14 @@ class _Existing:
     monthly_income: float | None
     skills: list[str] = field(default_factory=list)
     certificates: list[str] = field(default_factory=list)
+    #: texts held from training: a register row naming one of them is not a change
+    held_otherwise: set[str] = field(default_factory=set)
+
+    def register_items_differ(self, f: PersonFields) -> bool:
+        """Whether the file's skills/certificates differ from the register-sourced ones."""
+        skills = [s for s in f.skills if s not in self.held_otherwise]
+        certificates = [c for c in f.certificates if c not in self.held_otherwise]
+        return self.skills != skills or self.certificates != certificates
 
 
 def _load_existing(hashes: list[str]) -> dict[str, _Existing]:
@@ -104,6 +112,11 @@ def _load_existing(hashes: list[str]) -> dict[str, _Existing]:
             .order_by(PersonCertificate.person_id, PersonCertificate.position)
         ):
             by_id[pid].certificates.append(raw)
+        for model in (PersonSkill, PersonCertificate):
+            for pid, raw in db.session.execute(
+                sa.select(model.person_id, model.raw).where(model.person_id.in_(chunk), model.source != REGISTER_SOURCE)
+            ):
+                by_id[pid].held_otherwise.add(raw)
     return found
 
 
@@ -325,7 +338,7 @@ def apply_register(
         certs[pid] = certificate_rows(pid, f.certificates, vocab)
     changed_items = []
     for ex, f in to_update:
-        if ex.skills != f.skills or ex.certificates != f.certificates:
+        if ex.register_items_differ(f):
             changed_items.append(ex.id)
             skills[ex.id] = skill_rows(ex.id, f.skills, vocab)
             certs[ex.id] = certificate_rows(ex.id, f.certificates, vocab)
@@ -368,4 +381,4 @@ def _differs(ex: _Existing, f: PersonFields, household_id: int | None, p) -> boo
         return True
     if (ex.status, ex.workplace, ex.monthly_income) != (f.employment_status, f.workplace, f.monthly_income):
         return True
-    return ex.skills != f.skills or ex.certificates != f.certificates
+    return ex.register_items_differ(f)

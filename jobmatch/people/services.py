@@ -26,6 +26,8 @@ from jobmatch.protect import mask_id, mask_phone, protector
 from jobmatch.vocab.services import Vocabulary
 
 REGISTER_SOURCE = "台账"
+#: skills and certificates written by training (completions, awards); register imports keep them
+TRAINING_SOURCE = "培训"
 
 
 # --- protected numbers ----------------------------------------------------------------

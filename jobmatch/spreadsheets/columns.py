@@ -72,7 +72,7 @@ REGISTER = Format(
 )
 
 FORMATS: dict[str, Format] = {f.kind: f for f in (SITES, REGISTER)}
-KIND_LABELS = {"sites": "安置点", "register": "劳动力台账", "postings": "岗位", "outcomes": "推荐记录"}
+KIND_LABELS = {"sites": "安置点", "register": "劳动力台账", "postings": "岗位", "outcomes": "推荐记录", "roster": "培训花名册"}
 
 
 def register_format(fmt: Format) -> None:

@@ -22,6 +22,20 @@ class CertificateKind(enum.Enum):
     def label(self) -> str:
         return self.value
 
+    @property
+    def is_vocational(self) -> bool:
+        """Counts toward 持证率 (the four vocational kinds; driving licences and the like do not)."""
+        return self is not CertificateKind.OTHER
+
+
+#: the kinds whose certificates count toward 持证率
+VOCATIONAL_KINDS = (
+    CertificateKind.QUALIFICATION,
+    CertificateKind.SKILL_LEVEL,
+    CertificateKind.SPECIAL_ABILITY,
+    CertificateKind.SPECIAL_OPERATION,
+)
+
 
 class Skill(TimestampMixin, db.Model):
     """A canonical skill (电焊, 缝纫, 采茶 …)."""
@@ -60,6 +74,9 @@ class Certificate(TimestampMixin, db.Model):
     issuer: Mapped[str | None] = mapped_column(sa.String(80))
     #: years a certificate stays valid; None = no expiry
     validity_years: Mapped[int | None]
+    #: years between mandatory reviews (复审, 特种作业操作证); a certificate not reviewed
+    #: in time lapses, so the next review date is what ``expires_on`` holds for these
+    review_years: Mapped[int | None]
     #: whether the certificate comes in levels (五级 … 一级)
     has_levels: Mapped[bool] = mapped_column(default=False)
     #: the skill holding the certificate implies

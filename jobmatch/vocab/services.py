@@ -33,6 +33,7 @@ def ensure_seed() -> bool:
                 kind=CertificateKind[row["kind"]],
                 issuer=row["issuer"] or None,
                 validity_years=int(row["validity_years"]) if row["validity_years"] else None,
+                review_years=int(row["review_years"]) if row.get("review_years") else None,
                 has_levels=row["has_levels"] == "1",
                 skill=skills.get(row["skill"]),
             )

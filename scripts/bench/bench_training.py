@@ -1,0 +1,78 @@
+"""Benchmark the training progress page (and the skill-gap report, once postings exist) at county scale.
+
+Builds the demo county (~96,000 people, 160 courses with rosters) in a temporary SQLite
+database — or reuses one with ``--instance DIR`` — signs in as the county reviewer and
+requests each page repeatedly through the WSGI app, printing median and p95 in ms.
+
+    .venv/bin/python scripts/bench/bench_training.py [--runs 30] [--instance /tmp/bench-training]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=30)
+    parser.add_argument("--instance", help="reuse (or build once into) this instance folder")
+    args = parser.parse_args()
+    instance = Path(args.instance or tempfile.mkdtemp(prefix="bench-training-"))
+    instance.mkdir(parents=True, exist_ok=True)
+    os.environ.update(JOBMATCH_INSTANCE_PATH=str(instance), JOBMATCH_SECRET_KEY="bench-secret",
+                      JOBMATCH_DATA_KEY="bench-data-key-0123456789abcdef", JOBMATCH_COOKIE_SECURE="false")
+    os.environ.pop("JOBMATCH_DATABASE_URL", None)
+
+    from flask_migrate import upgrade
+
+    from jobmatch import create_app
+    from jobmatch.demo import build_demo
+    from jobmatch.extensions import db
+    from jobmatch.people.models import Person
+
+    app = create_app(WTF_CSRF_ENABLED=False)
+    with app.app_context():
+        upgrade()
+        if db.session.query(Person.id).first() is None:
+            started = time.perf_counter()
+            build_demo(scale="county", seed=7, echo=lambda m: print(m, file=sys.stderr))
+            db.session.commit()
+            print(f"county built in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+        people = db.session.query(Person).count()
+
+    client = app.test_client()
+    response = client.post("/login", data={"username": "county", "password": "jobmatch-demo-2026"})
+    assert response.status_code == 302, "demo login failed"
+    pages = {"progress (county)": "/staff/training/", "progress (township)": None, "worklist": "/staff/training/worklist"}
+    with app.app_context():
+        from jobmatch.places.models import Region, RegionLevel
+
+        township = db.session.query(Region).filter(Region.level == RegionLevel.TOWNSHIP).order_by(Region.id).first()
+        pages["progress (township)"] = f"/staff/training/?area=township-{township.id}"
+    if "training.gaps" in app.view_functions:
+        pages["skill-gap report"] = "/staff/training/gaps"
+    else:
+        print("skill-gap report: waiting for the jobs models (postings) — not measured", file=sys.stderr)
+
+    print(f"people={people} runs={args.runs} load={os.getloadavg()[0]:.2f} cpus={os.cpu_count()}")
+    for label, path in pages.items():
+        client.get(path)  # warm up (template compile, SQLite page cache)
+        times = []
+        for _ in range(args.runs):
+            started = time.perf_counter()
+            response = client.get(path)
+            times.append((time.perf_counter() - started) * 1000)
+            assert response.status_code == 200, (path, response.status_code)
+        times.sort()
+        p95 = times[min(len(times) - 1, int(round(0.95 * len(times))) - 1)]
+        print(f"{label:<22} median {statistics.median(times):7.1f} ms   p95 {p95:7.1f} ms   min {times[0]:7.1f} ms")
+
+
+if __name__ == "__main__":
+    main()
