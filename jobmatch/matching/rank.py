@@ -249,7 +249,7 @@ class MatchingEngine:
         ok = np.flatnonzero(mask == 0)
         X = compute(block, ok)
         scores = self.scorer.score(X)
-        order = np.argsort(-scores, kind="stable")
+        order = np.lexsort((block.qi[ok], -scores))  # ties: the earlier posting first
         if top is not None:
             order = order[:top]
         posting_rows = block.qi[ok][order]
@@ -386,12 +386,7 @@ class MatchingEngine:
                 s = self.scorer.score(X)
                 S = np.full((n, P), -np.inf, dtype=np.float32)
                 S[ok_i, ok_j] = s
-                kk = min(top, P)
-                part = np.argpartition(-S, kk - 1, axis=1)[:, :kk] if kk else np.zeros((n, 0), np.int64)
-                part_scores = np.take_along_axis(S, part, 1)
-                order = np.argsort(-part_scores, axis=1, kind="stable")
-                best = np.take_along_axis(part, order, 1)
-                best_scores = np.take_along_axis(part_scores, order, 1)
+                best, best_scores = _top_per_row(S, min(top, P))
                 # feature rows of the chosen pairs, for the explanations
                 pos_of = np.full((n, P), -1, dtype=np.int64)
                 pos_of[ok_i, ok_j] = np.arange(len(ok_i))
@@ -425,6 +420,27 @@ class MatchingEngine:
                         u.text if u else None,
                         summaries[r],
                     )
+
+
+def _top_per_row(S: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Column indices and scores of each row's k best entries, ties broken by column (as lexsort)."""
+    n = S.shape[0]
+    if k == 0:
+        return np.zeros((n, 0), np.int64), np.zeros((n, 0), S.dtype)
+    part = np.argpartition(-S, k - 1, axis=1)[:, :k]
+    kth = np.take_along_axis(S, part, 1).min(axis=1)
+    best = np.empty((n, k), dtype=np.int64)
+    for r in range(n):
+        cand = np.flatnonzero(S[r] >= kth[r]) if np.isfinite(kth[r]) else np.flatnonzero(np.isfinite(S[r]))
+        cand = cand[np.lexsort((cand, -S[r, cand]))][:k]
+        best[r, : len(cand)] = cand
+        best[r, len(cand) :] = 0
+    scores = np.take_along_axis(S, best, 1)
+    if not np.all(np.isfinite(kth)):  # rows with fewer than k allowed postings
+        for r in np.flatnonzero(~np.isfinite(kth)):
+            m = int(np.isfinite(S[r]).sum())
+            scores[r, m:] = -np.inf
+    return best, scores
 
 
 def _lazy(d: MatchingData, i: int, j: int, x: np.ndarray):

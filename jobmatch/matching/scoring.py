@@ -112,13 +112,22 @@ class AdditiveScorer:
     def decision(self, X: np.ndarray) -> np.ndarray:
         """Logit for every row."""
         X = np.asarray(X)
-        nan = np.isnan(X)
-        Xf = np.where(nan, self.fill.astype(X.dtype), X)
-        z = Xf @ self.linear_w.astype(X.dtype) + self.intercept
-        if self.missing_w.any():
-            z = z + nan @ self.missing_w
+        # column by column in a fixed order: the result for a row never depends on how many
+        # other rows are scored with it (a BLAS product may round differently by batch size)
+        z = np.full(len(X), self.intercept)
+        Xf = {}
+        for c in range(X.shape[1]):
+            x = X[:, c]
+            nan = np.isnan(x)
+            if nan.any():
+                if self.missing_w[c]:
+                    z += nan * self.missing_w[c]
+                x = np.where(nan, x.dtype.type(self.fill[c]), x)
+            Xf[c] = x
+            if self.linear_w[c]:
+                z += x * self.linear_w[c]
         for c, lo, inv_step, values, slopes, use_log in self.splines:
-            x = Xf[:, c]
+            x = Xf[c]
             if use_log:
                 x = np.log1p(x)
             pos = np.clip((x - lo) * inv_step, 0, SPLINE_GRID - 1)
