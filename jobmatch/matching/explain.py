@@ -9,6 +9,7 @@ person (您); ``'staff'`` speaks about them (本人) for shortlists.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -81,29 +82,40 @@ def explain(
     skills_space = data.spaces.skills.values
     person_rows = np.broadcast_to(person_rows, (len(X),))
     posting_rows = np.broadcast_to(posting_rows, (len(X),))
-    # vectorised decisions first; the Python loop below only assembles strings
-    km = X[:, COL["commute_km"]]
-    place = X[:, COL["place_level"]]
-    wage_diff = q.wage_mid[posting_rows] - p.expected_wage[person_rows]
-    must_cov = X[:, COL["skill_must_coverage"]]
-    nice_cov = X[:, COL["skill_nice_coverage"]]
-    occ = X[:, COL["occupation_similarity"]]
-    ret_lift = X[:, COL["employer_retention_lift"]]
-    emp_n = X[:, COL["employer_log_decided"]]
-    headroom = X[:, COL["capacity_headroom"]]
-    short = X[:, COL["education_shortfall"]]
-    care = p.care[person_rows]
-    hours = q.hours[posting_rows]
-    pref = p.preference[person_rows]
-    channel = q.channel[posting_rows]
-    board = q.board[posting_rows]
-    age = data.ages_now[person_rows]
-    max_age = q.max_age[posting_rows]
-    employer_known = emp_n >= np.log1p(EMPLOYER_MIN_DECIDED)
+
+    # vectorised decisions first; the Python loop below only assembles strings, on plain lists
+    # (indexing numpy arrays element by element costs more than the string work)
+    def col(name):
+        return X[:, COL[name]].tolist()
+
+    km, place = col("commute_km"), col("place_level")
+    wage_diff = (q.wage_mid[posting_rows] - p.expected_wage[person_rows]).tolist()
+    must_cov, nice_cov, occ = (
+        col("skill_must_coverage"),
+        col("skill_nice_coverage"),
+        col("occupation_similarity"),
+    )
+    ret_lift, headroom, short = (
+        col("employer_retention_lift"),
+        col("capacity_headroom"),
+        col("education_shortfall"),
+    )
+    employer_known = (X[:, COL["employer_log_decided"]] >= np.log1p(EMPLOYER_MIN_DECIDED)).tolist()
+    care = p.care[person_rows].tolist()
+    hours = q.hours[posting_rows].tolist()
+    pref = p.preference[person_rows].tolist()
+    channel = q.channel[posting_rows].tolist()
+    board = q.board[posting_rows].tolist()
+    age = data.ages_now[person_rows].tolist()
+    max_age = q.max_age[posting_rows].tolist()
+    person_rows = person_rows.tolist()
+    posting_rows = posting_rows.tolist()
+    isnan = math.isnan
+    cf, pw = _CH["COMMUNITY_FACTORY"], _CH["PUBLIC_WELFARE"]
     out: list[Explanation] = []
     skill_sets: dict[int, frozenset] = {}
     for k in range(len(X)):
-        i, j = int(person_rows[k]), int(posting_rows[k])
+        i, j = person_rows[k], posting_rows[k]
         posting = q.records[j]
         pos: list[str] = []
         neg: list[str] = []
@@ -138,21 +150,21 @@ def explain(
                 pos.append(f"到{where}务工，符合{you}外出务工的意愿")
             else:
                 neg.append(f"岗位在省外（{where}）")
-        elif not np.isnan(km[k]):
-            d = int(round(float(km[k])))
+        elif not isnan(km[k]):
+            d = int(round(km[k]))
             if km[k] <= NEAR_KM:
                 pos.append(_km_text(d))
             elif km[k] > FAR_KM:
                 neg.append(_km_text(d))
-        elif np.isnan(place[k]):
+        elif isnan(place[k]):
             neg.append("工作地点不详")
-        if channel[k] == _CH["COMMUNITY_FACTORY"] and km[k] <= NEAR_KM:
+        if channel[k] == cf and km[k] <= NEAR_KM:
             pos.append("安置点社区工厂，家门口就业")
-        if channel[k] == _CH["PUBLIC_WELFARE"]:
+        if channel[k] == pw:
             pos.append(f"公益性岗位，{you}符合条件")
         # wage and conditions
-        if not np.isnan(wage_diff[k]):
-            d = int(round(float(wage_diff[k]) / 100.0)) * 100
+        if not isnan(wage_diff[k]):
+            d = int(round(wage_diff[k] / 100.0)) * 100
             (pos if d > -100 else neg).append(_wage_text(d))
         if board[k]:
             pos.append("包吃住")
@@ -161,7 +173,7 @@ def explain(
         elif employer_known[k] and ret_lift[k] <= 1 - EMPLOYER_LIFT:
             neg.append("这家单位录用的人半年内离职较多")
         # care duty, hours, capacity, education, age
-        h = int(hours[k])
+        h = hours[k]
         if care[k]:
             if h == 0:
                 pos.append(f"工作时间弹性，方便{you}照顾家人")
@@ -174,7 +186,7 @@ def explain(
         if short[k] > 0:
             req = q.education[j]
             neg.append(f"学历低于岗位要求（要求{_EDU_REQ_ZH.get(float(req), '更高学历')}）")
-        if not np.isnan(max_age[k]) and not np.isnan(age[k]) and max_age[k] - age[k] <= 2:
+        if not isnan(max_age[k]) and not isnan(age[k]) and max_age[k] - age[k] <= 2:
             neg.append(f"年龄接近岗位上限（{int(max_age[k])} 岁）")
         if not pos:
             pos.append(_pay_text(posting.wage_min, posting.wage_max))

@@ -181,9 +181,8 @@ def reasons(data, person_row: int, posting_row: int, mask: int) -> list[str]:
             rng = f"{lo if lo is not None else MIN_WORKING_AGE} 岁以上"
         out.append(f"年龄 {age} 岁，岗位要求 {rng}")
     if mask & (CERT_MISSING | CERT_EXPIRED):
-        valid_now = data.certs_valid_at(data.t)
-        held_cols = set(data.certs_held[person_row].indices.tolist())
-        valid_cols = set(valid_now[person_row].indices.tolist())
+        held_cols = _row_cols(data.certs_held, person_row)
+        valid_cols = _row_cols(data.certs_valid_at(data.t), person_row)
         for cid in posting.required_certificate_ids:
             col = data.spaces.certs.get(int(cid))
             if col in valid_cols:
@@ -218,6 +217,10 @@ def reasons(data, person_row: int, posting_row: int, mask: int) -> list[str]:
     if mask & NO_SLOTS:
         out.append("岗位已招满")
     return out
+
+
+def _row_cols(m, row: int) -> set[int]:
+    return set(m.indices[m.indptr[row] : m.indptr[row + 1]].tolist())
 
 
 def summarize(masks: np.ndarray) -> dict[str, int]:

@@ -24,6 +24,10 @@ from .records import CHANNELS
 from .rules import RuleScorer
 
 _PW = CHANNELS.index("PUBLIC_WELFARE")
+#: rows explained together when a page reads past the eagerly explained ones
+LAZY_CHUNK = 100
+#: postings per person kept by the rule pre-screen in batch mode for slow (non-additive) models
+PRESCREEN = 200
 
 
 @dataclass
@@ -35,13 +39,7 @@ class RankedPosting:
     title: str
     score: float
     rank: int
-    _explain: object = field(repr=False, default=None)
-
-    @cached_property
-    def explanation(self) -> ex.Explanation:
-        """Positive and negative reasons (computed on first access for rows below the eager top)."""
-        e = self._explain
-        return e() if callable(e) else e
+    explanation: ex.Explanation = field(repr=False, default=None)
 
     @property
     def positives(self) -> list[str]:
@@ -105,11 +103,17 @@ class RankedList(Sequence):
             raise IndexError(k)
         row = self._cache.get(k)
         if row is None:
+            if k >= len(self._eager):
+                # explain a chunk at a time: one call per row would repeat the per-call setup
+                end = min(len(self), max(k + 1, len(self._eager) + LAZY_CHUNK))
+                start = len(self._eager)
+                self._eager = self._eager + ex.explain(
+                    self._d, self._i, self._rows[start:end], self._X[start:end]
+                )
             j = int(self._rows[k])
             rec = self._d.postings.records[j]
-            expl = self._eager[k] if k < len(self._eager) else _lazy(self._d, self._i, j, self._X[k : k + 1])
             row = self._cache[k] = RankedPosting(
-                rec.posting_id, rec.code, rec.title, float(self._scores[k]), k + 1, expl
+                rec.posting_id, rec.code, rec.title, float(self._scores[k]), k + 1, self._eager[k]
             )
         return row
 
@@ -361,12 +365,21 @@ class MatchingEngine:
         top: int = 10,
         block_size: int = 128,
         raise_chances: bool = True,
+        prescreen: int | None = None,
     ) -> Iterator[PersonRanking]:
         """Top postings for every job seeker (or the given people), in blocks of people × postings.
 
         Yields one :class:`PersonRanking` per person with ``top`` results, explanations and the
         raise-chances line; the excluded list is left empty (use :meth:`rank_for_person`).
+
+        A scorer without a fast vectorised form (gradient boosting: ~4 µs per pair) would need
+        minutes for everyone × every posting, so for such a scorer each person's allowed
+        postings are first cut to their ``prescreen`` best by the rule scorer (default 200) and
+        only those are scored by the model. Additive models and the rules score every pair.
         """
+        if prescreen is None and getattr(self.scorer, "kind", "") == "model" and self.scorer.fast is None:
+            prescreen = PRESCREEN
+        rules = RuleScorer() if prescreen else None
         d = self.data
         rows = (
             d.job_seekers()
@@ -383,9 +396,18 @@ class MatchingEngine:
                 flat_ok = np.flatnonzero(mask.ravel() == 0)
                 ok_i, ok_j = np.divmod(flat_ok, P)
                 X = compute(block, flat_ok)
-                s = self.scorer.score(X)
                 S = np.full((n, P), -np.inf, dtype=np.float32)
-                S[ok_i, ok_j] = s
+                if rules is not None and prescreen < P:
+                    S[ok_i, ok_j] = rules.score(X)
+                    keep, keep_scores = _top_per_row(S, prescreen)
+                    S[:] = -np.inf
+                    kr, kc = np.nonzero(np.isfinite(keep_scores))
+                    cols = keep[kr, kc]
+                    pos = np.full((n, P), -1, dtype=np.int64)
+                    pos[ok_i, ok_j] = np.arange(len(ok_i))
+                    S[kr, cols] = self.scorer.score(X[pos[kr, cols]])
+                else:
+                    S[ok_i, ok_j] = self.scorer.score(X)
                 best, best_scores = _top_per_row(S, min(top, P))
                 # feature rows of the chosen pairs, for the explanations
                 pos_of = np.full((n, P), -1, dtype=np.int64)
@@ -441,7 +463,3 @@ def _top_per_row(S: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
             m = int(np.isfinite(S[r]).sum())
             scores[r, m:] = -np.inf
     return best, scores
-
-
-def _lazy(d: MatchingData, i: int, j: int, x: np.ndarray):
-    return lambda: ex.explain(d, i, np.array([j]), x)[0]

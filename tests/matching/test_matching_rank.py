@@ -160,3 +160,27 @@ def test_default_batch_is_every_job_seeker(county_data):
     eng = MatchingEngine(county_data)
     n = sum(1 for _ in eng.recommend_all(top=1, block_size=512, raise_chances=False))
     assert n == len(county_data.job_seekers())
+
+
+def test_batch_prescreen_for_slow_models(county_data, trained):
+    from jobmatch.matching.pipeline import make_pipeline
+    from jobmatch.matching.scoring import ModelScorer
+    from jobmatch.matching.train import build_training_set
+
+    ts = build_training_set(county_data)
+    hgb = ModelScorer(make_pipeline("hgb").fit(ts.X, ts.y), "hgb")
+    assert hgb.fast is None
+    eng = MatchingEngine(county_data, hgb)
+    rows = county_data.job_seekers()[:12]
+    ids = [county_data.people.records[i].person_id for i in rows]
+    full = list(eng.recommend_all(ids, top=3, prescreen=10_000))
+    cut = list(eng.recommend_all(ids, top=3, prescreen=60))
+    # the pre-screen rarely changes a top 3; scores of what it keeps are the model's own
+    same = sum(
+        [x.code for x in a.results] == [x.code for x in b.results] for a, b in zip(full, cut, strict=True)
+    )
+    assert same >= 9
+    for b in cut:
+        one = {x.code: x.score for x in eng.rank_for_person(b.person_id).results}
+        for x in b.results:
+            assert x.score == pytest.approx(one[x.code], abs=1e-6)
