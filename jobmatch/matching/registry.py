@@ -25,7 +25,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import math
 import re
 import warnings
 from dataclasses import dataclass
@@ -39,7 +38,7 @@ from sklearn.pipeline import Pipeline
 from .features import FEATURE_NAMES, FEATURE_VERSION
 from .rules import RuleScorer
 from .scoring import ModelScorer, probe_matrix
-from .train import TrainingResult
+from .train import TrainingResult, jsonable
 
 log = logging.getLogger(__name__)
 
@@ -89,21 +88,6 @@ def sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
-def _jsonable(obj):
-    if isinstance(obj, dict):
-        return {str(k): _jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [_jsonable(v) for v in obj]
-    if isinstance(obj, np.integer):
-        return int(obj)
-    if isinstance(obj, float | np.floating):
-        f = float(obj)
-        return None if math.isnan(f) or math.isinf(f) else f
-    if isinstance(obj, np.bool_):
-        return bool(obj)
-    return obj
-
-
 class ModelRegistry:
     """Saved model versions in one directory."""
 
@@ -132,7 +116,7 @@ class ModelRegistry:
         artefact = path / ARTEFACT
         sio.dump(result.estimator, artefact)
         digest = sha256_file(artefact)
-        meta = _jsonable(
+        meta = jsonable(
             {
                 **result.to_dict()["meta"],
                 "version": version,

@@ -44,6 +44,8 @@ the report says why.
 from __future__ import annotations
 
 import hashlib
+import json
+import math
 import platform
 import time
 from dataclasses import dataclass, field
@@ -193,8 +195,12 @@ class TrainingResult:
         """Whether the model should become the active scorer."""
         return bool(self.decision.get("activate"))
 
+    def to_json(self) -> str:
+        """The summary as JSON (NaN → null), for ``jobmatch train --json``."""
+        return json.dumps(jsonable(self.to_dict()), ensure_ascii=False, indent=2)
+
     def to_dict(self) -> dict:
-        """JSON-ready summary (no estimator)."""
+        """Summary (no estimator); may hold NaN floats — use :meth:`to_json` for JSON."""
         return {
             "kind": self.kind,
             "metrics": self.metrics,
@@ -204,6 +210,22 @@ class TrainingResult:
             "meta": self.meta,
             "timings": self.timings,
         }
+
+
+def jsonable(obj):
+    """A copy of nested dicts/lists with numpy scalars made plain and NaN/inf made None."""
+    if isinstance(obj, dict):
+        return {str(k): jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [jsonable(v) for v in obj]
+    if isinstance(obj, np.bool_):
+        return bool(obj)
+    if isinstance(obj, np.integer):
+        return int(obj)
+    if isinstance(obj, float | np.floating):
+        f = float(obj)
+        return None if math.isnan(f) or math.isinf(f) else f
+    return obj
 
 
 def library_versions() -> dict[str, str]:
@@ -318,6 +340,7 @@ def _train(data, *, cutoff, seed, candidates, rules) -> TrainingResult:
     # ---- calibration and fairness on held-out (out-of-fold) predictions ---------------------------
     calib = {k: metrics.calibration(ts.y, oof[k]) for k in candidates}
     calib["rules"] = metrics.calibration(ts.y, rule_scores)
+    calib["random"] = metrics.calibration(ts.y, rand_scores)
     bands = metrics.age_band(ts.age)
     fairness = {
         name: {

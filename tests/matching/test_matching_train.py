@@ -199,3 +199,12 @@ def test_cold_start_keeps_the_rules():
 def test_training_is_deterministic(county_data, trained):
     again = build_training_set(county_data)
     assert again.sha256() == trained.meta["training_data_sha256"]
+
+
+def test_json_report_is_valid_json(trained):
+    import json
+
+    doc = json.loads(trained.to_json())
+    assert doc["kind"] == trained.kind
+    assert set(doc["calibration"]) >= {"rules", "random", trained.kind}
+    assert doc["decision"]["activate"] == trained.activate
