@@ -387,7 +387,7 @@ class MatchingEngine:
             else np.array([d.person_row(x) for x in person_ids], np.int32)
         )
         q = d.postings
-        with threadpool_limits(limits=1, user_api="blas"):
+        with threadpool_limits(limits=1):
             for start in range(0, len(rows), block_size):
                 prow = rows[start : start + block_size]
                 block = PairBlock.for_grid(d, prow)

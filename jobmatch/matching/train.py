@@ -252,9 +252,10 @@ def train(
     rules: RuleScorer | None = None,
 ) -> TrainingResult:
     """Train, evaluate against the rules and random, and decide whether the model should be active."""
-    # OpenBLAS threads busy-wait and starve the OpenMP threads of gradient boosting (10× slower
-    # on two cores); the matrices here are small, so BLAS gets one thread while training.
-    with threadpool_limits(limits=1, user_api="blas"):
+    # One thread for BLAS and OpenMP while training: OpenBLAS threads busy-wait and starve the
+    # OpenMP threads of gradient boosting, and on a shared 2-core machine OpenMP barriers wait on
+    # busy cores (both measured at 3-10× slower); the matrices here are small.
+    with threadpool_limits(limits=1):
         return _train(data, cutoff=cutoff, seed=seed, candidates=candidates, rules=rules)
 
 
