@@ -376,6 +376,7 @@ class MatchingEngine:
         minutes for everyone × every posting, so for such a scorer each person's allowed
         postings are first cut to their ``prescreen`` best by the rule scorer (default 200) and
         only those are scored by the model. Additive models and the rules score every pair.
+        While the generator runs, BLAS/OpenMP use one thread (process-wide): close it when done.
         """
         if prescreen is None and getattr(self.scorer, "kind", "") == "model" and self.scorer.fast is None:
             prescreen = PRESCREEN

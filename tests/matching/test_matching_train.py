@@ -11,7 +11,12 @@ from jobmatch.matching import metrics
 from jobmatch.matching.features import FEATURE_NAMES
 from jobmatch.matching.pipeline import make_pipeline
 from jobmatch.matching.scoring import ModelScorer, compile_additive, probe_matrix
-from jobmatch.matching.train import build_training_set, format_report, make_labels, train
+from jobmatch.matching.train import (
+    build_training_set,
+    format_report,
+    make_labels,
+    train,
+)
 from tests.matching.conftest import make_data, outcome, person, posting
 
 CUT = date(2026, 6, 30)
