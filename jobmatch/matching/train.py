@@ -296,7 +296,10 @@ def _train(data, *, cutoff, seed, candidates, rules) -> TrainingResult:
     # ---- GroupKFold by person -------------------------------------------------------------------
     t1 = time.perf_counter()
     n_splits = min(N_SPLITS, n_persons)
-    gkf = GroupKFold(n_splits=n_splits, shuffle=True, random_state=seed)
+    try:
+        gkf = GroupKFold(n_splits=n_splits, shuffle=True, random_state=seed)
+    except TypeError:  # scikit-learn < 1.6 cannot shuffle groups
+        gkf = GroupKFold(n_splits=n_splits)
     oof = {k: np.zeros(n, dtype=np.float64) for k in candidates}
     for tr, te in gkf.split(ts.X, ts.y, groups=ts.person):
         for kind in candidates:
