@@ -43,8 +43,9 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--persons", type=int, default=300, help="people timed for one-person ranking")
     ap.add_argument("--shortlists", type=int, default=40, help="postings timed for shortlists")
+    ap.add_argument("--scorers", default="model,rules", help="which scorers to time: model,rules")
     args = ap.parse_args()
-    print(f"cores: {os.cpu_count()}; numpy {np.__version__}")
+    print(f"cores: {os.cpu_count()}; numpy {np.__version__}; load average {os.getloadavg()[0]:.2f}")
 
     t = time.perf_counter()
     county = synth.generate(
@@ -85,6 +86,8 @@ def main() -> None:
 
     rng = np.random.default_rng(args.seed)
     for name, scorer in (("model", model), ("rules", RuleScorer())):
+        if name not in args.scorers.split(","):
+            continue
         engine = MatchingEngine(data, scorer)
         print(f"\n== scorer: {name} ==")
         # ---- one person --------------------------------------------------------------------------
