@@ -77,3 +77,14 @@ def test_bad_enum_values_are_reported_clearly():
         MatchingData([PersonRecord("X", None, None, None, "STRONG", "OTHER", "ANY")], [])
     with pytest.raises(ValueError, match="duplicate posting_id"):
         MatchingData([], [_bare_posting(1), _bare_posting(1)])
+
+
+def test_engine_never_imports_the_app_stack():
+    import pathlib
+    import re
+
+    root = pathlib.Path(__file__).resolve().parents[2] / "jobmatch" / "matching"
+    for path in root.glob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        assert not re.search(r"^\s*(from|import)\s+(flask|sqlalchemy|flask_\w+)", text, re.M | re.I), path.name
+        assert "tests.matching" not in text and "synth" not in text, path.name
