@@ -21,7 +21,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from jobmatch.matching import features, limits  # noqa: E402
+from jobmatch.matching import features  # noqa: E402
 from jobmatch.matching.data import MatchingData  # noqa: E402
 from jobmatch.matching.pairs import PairBlock  # noqa: E402
 from jobmatch.matching.rank import MatchingEngine  # noqa: E402
@@ -154,8 +154,7 @@ def main() -> None:
         print(
             f"recommend for every job seeker: {n} people, top 10 each with reasons: {time.perf_counter() - t:.1f} s"
         )
-
-    _ = limits
+        print(f"(load average now {os.getloadavg()[0]:.2f}: other processes on this machine slow every figure)")
 
 
 def _shortlist_rows(engine: MatchingEngine, posting_row: int, person_rows: np.ndarray):
