@@ -299,7 +299,10 @@ def compute(block: PairBlock, rows: np.ndarray | None = None) -> np.ndarray:
     if rows is None:
         X = np.empty((block.size, len(FEATURE_NAMES)), dtype=F32, order="F")
         for j, name in enumerate(FEATURE_NAMES):
-            X[:, j] = np.broadcast_to(cols[name], shape).ravel()
+            if len(shape) == 1:
+                X[:, j] = cols[name]  # (1,) or (n,): numpy broadcasts on assignment
+            else:
+                X[:, j] = np.broadcast_to(cols[name], shape).ravel()
         return X
     ii, jj = np.divmod(np.asarray(rows), shape[1])
     X = np.empty((len(ii), len(FEATURE_NAMES)), dtype=F32, order="F")
@@ -310,11 +313,24 @@ def compute(block: PairBlock, rows: np.ndarray | None = None) -> np.ndarray:
 
 
 def subset(block: PairBlock, rows: np.ndarray) -> PairBlock:
-    """The same block restricted to some of its pairs (person / posting / pairs modes)."""
+    """The same block restricted to some of its pairs (person / posting / pairs modes).
+
+    Quantities already computed on the full block (distances, overlaps, ages… — hard limits
+    need most of them) are carried over, sliced, instead of being computed again.
+    """
     if block.mode == "person":
-        return PairBlock(block.data, "person", block.pi, block.qi[rows], block.t)
-    if block.mode == "posting":
-        return PairBlock(block.data, "posting", block.pi[rows], block.qi, block.t)
-    if block.mode == "pairs":
-        return PairBlock(block.data, "pairs", block.pi[rows], block.qi[rows], block.t[rows])
-    raise ValueError("grid blocks are subset by choosing their rows and columns")
+        new = PairBlock(block.data, "person", block.pi, block.qi[rows], block.t)
+    elif block.mode == "posting":
+        new = PairBlock(block.data, "posting", block.pi[rows], block.qi, block.t)
+    elif block.mode == "pairs":
+        new = PairBlock(block.data, "pairs", block.pi[rows], block.qi[rows], block.t[rows])
+    else:
+        raise ValueError("grid blocks are subset by choosing their rows and columns")
+    full = block.shape
+    for name, value in list(vars(block).items()):
+        if name in PairBlock.CACHED and isinstance(value, np.ndarray):
+            if value.shape == full:
+                vars(new)[name] = value[rows]
+            elif value.size == 1:
+                vars(new)[name] = value
+    return new

@@ -94,6 +94,19 @@ class PairBlock:
         p = np.asarray(person_rows, dtype=np.int32)
         return cls(data, "grid", p[:, None], q[None, :], data.t)
 
+    #: cached per-pair quantities that a subset of the block can reuse (see features.subset)
+    CACHED = (
+        "age",
+        "km",
+        "place",
+        "must_overlap",
+        "nice_overlap",
+        "certs_held_any",
+        "certs_valid",
+        "person_valid_cert_count",
+        "occupation_similarity",
+    )
+
     @cached_property
     def shape(self) -> tuple[int, ...]:
         """Broadcast shape of every per-pair array in this block."""
@@ -203,6 +216,13 @@ class PairBlock:
                 return np.zeros(self.shape, dtype=np.float32)
             per_person = _row_max(occ, sim[:, c][occ.indices])
             return per_person[self.pi]
+        if self.mode == "person":
+            i = int(self.pi[0])
+            codes = occ.indices[occ.indptr[i] : occ.indptr[i + 1]]
+            if not len(codes):
+                return np.zeros(self.shape, dtype=np.float32)
+            best = sim[codes].max(axis=0)
+            return np.where(q_code >= 0, best[np.maximum(q_code, 0)], 0).astype(np.float32)
         rows = self.pi[:, 0] if self.mode == "grid" else self.pi
         uniq, inv = np.unique(rows, return_inverse=True)
         profile = _profiles(occ, uniq, sim)  # len(uniq) × C

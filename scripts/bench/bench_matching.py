@@ -154,7 +154,9 @@ def main() -> None:
         print(
             f"recommend for every job seeker: {n} people, top 10 each with reasons: {time.perf_counter() - t:.1f} s"
         )
-        print(f"(load average now {os.getloadavg()[0]:.2f}: other processes on this machine slow every figure)")
+        print(
+            f"(load average now {os.getloadavg()[0]:.2f}: other processes on this machine slow every figure)"
+        )
 
 
 def _shortlist_rows(engine: MatchingEngine, posting_row: int, person_rows: np.ndarray):

@@ -86,5 +86,7 @@ def test_engine_never_imports_the_app_stack():
     root = pathlib.Path(__file__).resolve().parents[2] / "jobmatch" / "matching"
     for path in root.glob("*.py"):
         text = path.read_text(encoding="utf-8")
-        assert not re.search(r"^\s*(from|import)\s+(flask|sqlalchemy|flask_\w+)", text, re.M | re.I), path.name
+        assert not re.search(r"^\s*(from|import)\s+(flask|sqlalchemy|flask_\w+)", text, re.M | re.I), (
+            path.name
+        )
         assert "tests.matching" not in text and "synth" not in text, path.name
