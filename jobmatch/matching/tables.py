@@ -15,7 +15,8 @@ from datetime import date
 import numpy as np
 import scipy.sparse as sp
 
-from . import occupations
+from jobmatch.occupations import normalize_code
+
 from .records import (
     CHANNELS,
     EMPLOYMENT_STATUSES,
@@ -247,7 +248,7 @@ def build_people(
             cdat.append(day(c.expires_on) if c.expires_on is not None else NO_EXPIRY)
         cert_rows.append(crow)
         cert_data.append(cdat)
-        occ_rows.append([codes.add(c) for c in r.occupation_codes if occupations.split_code(c)])
+        occ_rows.append([codes.add(c) for c in r.occupation_codes if normalize_code(c)])
     skills_m = _csr(skill_rows, 0)
     certs_m = _csr(cert_rows, 0, cert_data)
     occ_m = _csr(occ_rows, 0)
@@ -309,7 +310,7 @@ def build_postings(
         code_index[r.code] = j
         employer[j] = employers.add(r.employer_id)
         channel[j] = _code(r.channel, CHANNELS, "channel")
-        if occupations.split_code(r.csco_code):
+        if normalize_code(r.csco_code):
             occ[j] = codes.add(r.csco_code)
         p = normalize_province(r.province)
         if p is not None:

@@ -9,7 +9,7 @@ import pytest
 
 from jobmatch.matching import features as F
 from jobmatch.matching.features import COL, FEATURE_NAMES
-from jobmatch.matching.occupations import occupation_similarity, split_code
+from jobmatch.matching.occupations import occupation_similarity
 from jobmatch.matching.pairs import PairBlock, haversine_km, place_level
 from jobmatch.matching.records import CHANNELS, HOURS, INTENSITIES, LABOR_CAPACITIES, WORK_PREFERENCES
 from tests.matching.conftest import KM_LON, cert, make_data, outcome, person, posting
@@ -106,12 +106,12 @@ def test_wage_features():
 
 def test_occupation_similarity_levels():
     assert occupation_similarity("6-25-04-01", "6-25-04-01") == 1.0
-    assert occupation_similarity("6-25-04-01", "6-25-04-02") == 0.6
-    assert occupation_similarity("6-25-04-01", "6-25-03-01") == 0.3
-    assert occupation_similarity("6-25-04-01", "6-18-04-01") == 0.1
+    assert occupation_similarity("6-25-04-01", "6-25-04-02") == 0.75
+    assert occupation_similarity("6-25-04-01", "6-25-03-01") == 0.5
+    assert occupation_similarity("6-25-04-01", "6-18-04-01") == 0.25
     assert occupation_similarity("6-25-04-01", "4-25-04-01") == 0.0
     assert occupation_similarity(None, "6-25") == 0.0
-    assert split_code(" 6-25-04-01 ") == ("6", "25", "04", "01")
+    assert occupation_similarity(" 6-25-04-01 ", "6250401") == 1.0
 
 
 def test_sex_and_policy_flags_are_not_features():
@@ -156,7 +156,7 @@ def test_compute_reads_the_records():
     assert f["skill_must_missing"] == 1
     assert f["skill_nice_coverage"] == 1
     assert f["skill_cosine"] == pytest.approx(2 / np.sqrt(2 * 3))
-    assert f["occupation_similarity"] == pytest.approx(0.6)
+    assert f["occupation_similarity"] == pytest.approx(0.75)
     assert f["cert_required_held"] == 1 and f["person_cert_count"] == 1
     assert f["age_margin"] == 5  # 35 on 2026-06-01, max 40
     assert f["education_shortfall"] == 1
