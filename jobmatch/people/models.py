@@ -83,6 +83,8 @@ class Person(TimestampMixin, db.Model):
     has_care_duty: Mapped[bool] = mapped_column(default=False)
     #: last time a clerk confirmed or changed the status in the monthly update
     status_checked_at: Mapped[dt.datetime | None] = mapped_column(index=True)
+    #: day the person agreed to have their data shared with labor brokers; None = no consent
+    broker_consent_on: Mapped[dt.date | None]
 
     household: Mapped[Household] = relationship(back_populates="members")
     site: Mapped[Site] = relationship()

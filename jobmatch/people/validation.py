@@ -55,6 +55,10 @@ class PersonFields:
     certificates: list[str] = field(default_factory=list)
     is_monitored: bool = False
     has_care_duty: bool = False
+    #: 同意共享给经纪人: True/False, or None when the file has no such column (keep what is stored)
+    broker_consent: bool | None = None
+    #: 同意日期; when consent is given without a date, the import date is used
+    broker_consent_on: dt.date | None = None
 
 
 def _enum(cls: type[LabelEnum], value, required: bool):
@@ -136,6 +140,15 @@ def parse_person_fields(
     take("certificates", lambda v: _items(v, 80))
     take("is_monitored", values.parse_bool)
     take("has_care_duty", values.parse_bool)
+    take("broker_consent", lambda v: None if v is None else values.parse_bool(v))
+    take("broker_consent_on", values.parse_date)
+    if "broker_consent" not in errors and "broker_consent_on" not in errors and out.broker_consent_on is not None:
+        if out.broker_consent is None:
+            errors["broker_consent"] = "填写了同意日期，请同时填写“同意共享给经纪人”"
+        elif not out.broker_consent:
+            errors["broker_consent_on"] = "“同意共享给经纪人”为否时不应填写同意日期"
+        elif out.broker_consent_on > today:
+            errors["broker_consent_on"] = "同意日期不能晚于今天"
 
     if "id_number" not in errors and out.id_number:
         info = parse_id_number(out.id_number, today)

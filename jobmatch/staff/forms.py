@@ -42,6 +42,8 @@ class PersonForm(Form):
     certificates = TextAreaField("证书", description="如：养老护理员(四级)、C1驾驶证")
     is_monitored = BooleanField("防返贫监测对象")
     has_care_duty = BooleanField("有照料负担（需照顾老人、小孩或病人）")
+    broker_consent = BooleanField("同意将信息共享给劳务经纪人")
+    broker_consent_on = DateField("同意日期", validators=[Optional()], description="本人签字同意的日期；勾选但不填时按今天记录")
 
 
 class StatusForm(Form):
