@@ -309,6 +309,11 @@ def _requirements(posting: Posting) -> tuple[list[str], list[str], list[str]]:
 def _set_requirements(posting: Posting, f: PostingFields, vocab: Vocabulary) -> None:
     if (f.must_skills, f.nice_skills, f.certificates) == _requirements(posting) and posting.id is not None:
         return
+    if posting.id is not None:
+        # old rows go first: the same text may come back, and the unique keys must not clash
+        posting.skills.clear()
+        posting.certificates.clear()
+        db.session.flush()
     posting.skills = [
         PostingSkill(raw=raw, skill_id=vocab.skill_id(raw), is_required=required, position=i)
         for required, items in ((True, f.must_skills), (False, f.nice_skills)) for i, raw in enumerate(items)

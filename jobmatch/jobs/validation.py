@@ -193,9 +193,6 @@ def parse_posting_fields(raw: dict, today: dt.date, vocab=None, *, require_code:
     if "wage_min" not in errors and "wage_max" not in errors and out.wage_min is not None \
             and out.wage_max is not None and out.wage_min > out.wage_max:
         errors["wage_min"] = f"月薪下限（{out.wage_min:g} 元）不能高于上限（{out.wage_max:g} 元）"
-    clash = set(out.must_skills) & set(out.nice_skills)
-    if clash and "nice_skills" not in errors:
-        errors["nice_skills"] = f"“{'、'.join(sorted(clash))}”已是技能要求，不必再列为优先技能"
     if vocab is not None and "certificates" not in errors:
         problems = []
         for item in out.certificates:

@@ -75,8 +75,10 @@ def _row_dict(table: Table, fmt: Format, row: list) -> dict:
     return {name: table.cell(row, label) for label, name, _req in fmt.columns}
 
 
-def _rejected(fmt: Format, problems) -> ImportRejected:
-    return ImportRejected([RowError(p.row, fmt.label_of(p.field), p.reason) for p in problems][:MAX_REPORTED_ERRORS])
+def _rejected(fmt: Format, errors: list[RowError], problems) -> ImportRejected:
+    found = errors + [RowError(p.row, fmt.label_of(p.field), p.reason) for p in problems]
+    found.sort(key=lambda e: (e.row or 0, fmt.labels.index(e.column) if e.column in fmt.labels else 99))
+    return ImportRejected(found[:MAX_REPORTED_ERRORS])
 
 
 def import_postings(table: Table, fmt: Format, *, dry_run: bool, create_sites: bool, actor, import_id,
@@ -92,11 +94,11 @@ def import_postings(table: Table, fmt: Format, *, dry_run: bool, create_sites: b
         errors.extend(RowError(row_no, fmt.label_of(name), reason) for name, reason in problems.items())
         if not problems:
             parsed.append((row_no, fields))
-    if errors:
-        raise ImportRejected(errors[:MAX_REPORTED_ERRORS])
-    result = jobs.apply_postings(parsed, scope=scope, actor=actor, import_id=import_id, dry_run=dry_run, on=on)
-    if not result.ok:
-        raise _rejected(fmt, result.errors)
+    # the valid rows still go through the cross-row checks, so every problem is listed at once
+    result = jobs.apply_postings(parsed, scope=scope, actor=actor, import_id=import_id,
+                                 dry_run=dry_run or bool(errors), on=on)
+    if errors or not result.ok:
+        raise _rejected(fmt, errors, result.errors)
     notes = [f"新增用工单位 {result.employers_added} 个"] if result.employers_added else []
     return ApplyResult(added=result.added, updated=result.updated, unchanged=result.unchanged, notes=notes)
 
@@ -112,11 +114,9 @@ def import_outcomes(table: Table, fmt: Format, *, dry_run: bool, create_sites: b
         errors.extend(RowError(row_no, fmt.label_of(name), reason) for name, reason in problems.items())
         if not problems:
             parsed.append((row_no, fields))
-    if errors:
-        raise ImportRejected(errors[:MAX_REPORTED_ERRORS])
-    result = jobs.apply_outcomes(parsed, scope=scope, actor=actor, import_id=import_id, dry_run=dry_run)
-    if not result.ok:
-        raise _rejected(fmt, result.errors)
+    result = jobs.apply_outcomes(parsed, scope=scope, actor=actor, import_id=import_id, dry_run=dry_run or bool(errors))
+    if errors or not result.ok:
+        raise _rejected(fmt, errors, result.errors)
     notes = [f"就业状态变化 {result.status_changes} 条"] if result.status_changes else []
     return ApplyResult(added=result.added, updated=result.updated, unchanged=result.unchanged, notes=notes)
 
