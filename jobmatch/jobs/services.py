@@ -568,7 +568,7 @@ def get_referral(referral_id: int, scope: Scope, *, broker: User | None = None) 
 
 
 def list_referrals(scope: Scope, *, broker: User | None = None, posting: Posting | None = None,
-                   outcomes: tuple[ReferralOutcome, ...] | None = None, active_placements: bool = False,
+                   person: Person | None = None, outcomes: tuple[ReferralOutcome, ...] | None = None, active_placements: bool = False,
                    limit: int = 200, offset: int = 0) -> tuple[list[Referral], int]:
     """Referrals of people in ``scope`` (a broker: only their own), newest first, and the total."""
     stmt = sa.select(Referral).join(Person, Person.id == Referral.person_id).where(scope.filter(Person.site_id))
@@ -576,6 +576,8 @@ def list_referrals(scope: Scope, *, broker: User | None = None, posting: Posting
         stmt = stmt.where(Referral.referred_by_id == broker.id)
     if posting is not None:
         stmt = stmt.where(Referral.posting_id == posting.id)
+    if person is not None:
+        stmt = stmt.where(Referral.person_id == person.id)
     if outcomes:
         stmt = stmt.where(Referral.outcome.in_(outcomes))
     if active_placements:
@@ -949,3 +951,47 @@ def require_owner(posting: Posting, user: User) -> None:
     """Brokers may only change their own postings."""
     if _is_broker(user) and posting.broker_id != user.id:
         raise PermissionDenied("只能修改自己发布的岗位")
+
+
+# --- helpers for the pages ------------------------------------------------------------------------------
+
+def get_candidate(person_id: int, scope: Scope, *, consenting_only: bool) -> Person:
+    """A person a user may refer: inside ``scope`` and, for brokers, with broker-sharing consent."""
+    stmt = sa.select(Person).where(Person.id == person_id, scope.filter(Person.site_id))
+    if consenting_only:
+        stmt = stmt.where(Person.broker_consent_on.is_not(None))
+    person = db.session.scalar(stmt)
+    if person is None:
+        raise NotFound("找不到该人员，或该人员未同意共享信息")
+    return person
+
+
+def find_candidates(scope: Scope, query: str, *, consenting_only: bool, limit: int = 30) -> list[Person]:
+    """People found by name or pinyin (never by ID or phone number) for a referral outside the shortlist."""
+    import re
+
+    from jobmatch.people.search import search_people
+
+    q = (query or "").strip()
+    if not q or re.search(r"\d", q):
+        return []
+    found = search_people(scope, q, limit=limit * 3)
+    if consenting_only:
+        found = [p for p in found if p.broker_consent_on is not None]
+    return found[:limit]
+
+
+def record_outcome_form(referral: Referral, outcome_label: str, day, *, actor=None, note: str | None = None) -> Referral:
+    """``record_outcome`` from form values: a result label and one date (start for 录用, end for 离职)."""
+    from jobmatch import values
+
+    outcome = ReferralOutcome.from_label(outcome_label or "")
+    if outcome is None or outcome is ReferralOutcome.REFERRED:
+        raise ValidationError("请选择推荐结果", fields={"outcome": "请选择推荐结果"})
+    try:
+        when = values.parse_date(day)
+    except ValueError as exc:
+        raise ValidationError(f"日期：{exc}", fields={"on": str(exc)}) from None
+    kwargs = {"started_on": when} if outcome is ReferralOutcome.HIRED else (
+        {"ended_on": when} if outcome is ReferralOutcome.LEFT else {"on": when})
+    return record_outcome(referral, outcome, actor=actor, note=note, **kwargs)
