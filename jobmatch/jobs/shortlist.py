@@ -287,6 +287,13 @@ def _employed_households(scope: Scope, on: dt.date) -> sa.Select:
                                                 able)
 
 
+def zero_employment_clause(scope: Scope, on: dt.date) -> sa.ColumnElement[bool]:
+    """The person's household is zero-employment: it has able members and none of them works."""
+    able = able_clause(Person.birth_date, Person.labor_capacity, Person.employment_status, on, age_band())
+    with_able = sa.select(Person.household_id).where(scope.filter(Person.site_id), able)
+    return sa.and_(Person.household_id.in_(with_able), Person.household_id.not_in(_employed_households(scope, on)))
+
+
 def pool_conditions(facts: PostingFacts, scope: Scope, on: dt.date, *, consenting_only: bool,
                     max_working_age: int) -> list[sa.ColumnElement[bool]]:
     """The SQL half of the hard checks: everything but the public-welfare cap."""
@@ -322,7 +329,7 @@ def pool_conditions(facts: PostingFacts, scope: Scope, on: dt.date, *, consentin
         conds.append(sa.or_(
             Person.labor_capacity.in_((LaborCapacity.WEAK, LaborCapacity.HALF)),
             Person.is_monitored.is_(True),
-            Person.household_id.not_in(_employed_households(scope, on)),
+            zero_employment_clause(scope, on),
         ))
     return conds
 
@@ -343,7 +350,8 @@ def shortlist(posting: Posting, scope: Scope, *, consenting_only: bool = False, 
     conds = pool_conditions(facts, scope, on, consenting_only=consenting_only, max_working_age=band.maximum)
     rows = db.session.execute(
         sa.select(Person.id, Person.household_id, Person.site_id, _string(Person.employment_status),
-                  Person.is_monitored, Person.expected_wage, _string(Person.education))
+                  Person.is_monitored, Person.expected_wage, _string(Person.education),
+                  sa.case((zero_employment_clause(scope, on), 1), else_=0))
         .where(*conds).order_by(Person.id)
     ).all()
     if not rows:
@@ -356,8 +364,7 @@ def shortlist(posting: Posting, scope: Scope, *, consenting_only: bool = False, 
     expected = np.fromiter((np.nan if r[5] is None else r[5] for r in rows), dtype=float, count=len(rows))
     edu_rank = np.fromiter((Education[r[6]].rank if r[6] else -1 for r in rows), dtype=np.int64, count=len(rows))
 
-    employed_households = np.fromiter(db.session.scalars(_employed_households(scope, on).distinct()), dtype=np.int64)
-    zero_employment = ~np.isin(household, employed_households)
+    zero_employment = np.fromiter((bool(r[7]) for r in rows), dtype=bool, count=len(rows))
 
     if facts.channel is Channel.PUBLIC_WELFARE:
         holders = np.fromiter(db.session.scalars(sa.select(StatusEvent.person_id).where(
