@@ -97,23 +97,27 @@ def public_welfare_eligible(capacity: LaborCapacity, is_monitored: bool, in_zero
             or in_zero_employment_household)
 
 
-def public_welfare_days(person_ids: list[int], on: dt.date) -> dict[int, int]:
-    """Days each person has spent on public-welfare posts up to ``on``, from the dated status history."""
-    if not person_ids:
+def public_welfare_days(person_ids: list[int] | None, on: dt.date) -> dict[int, int]:
+    """Days each person has spent on public-welfare posts up to ``on``, from the dated status history.
+
+    ``person_ids=None`` answers for everyone who ever held such a post, in one query.
+    """
+    if person_ids is not None and not person_ids:
         return {}
     holders = sa.select(StatusEvent.person_id).where(
         StatusEvent.status == EmploymentStatus.PUBLIC_WELFARE, StatusEvent.kind == StatusEventKind.CHANGE
     )
+    base = (sa.select(StatusEvent.person_id, StatusEvent.effective_on, StatusEvent.status)
+            .where(StatusEvent.kind == StatusEventKind.CHANGE, StatusEvent.effective_on <= on)
+            .order_by(StatusEvent.person_id, StatusEvent.effective_on, StatusEvent.id))
+    if person_ids is None:
+        statements = [base.where(StatusEvent.person_id.in_(holders))]
+    else:
+        statements = [base.where(StatusEvent.person_id.in_(person_ids[i:i + 900]))
+                      for i in range(0, len(person_ids), 900)]
     events: dict[int, list[tuple[dt.date, EmploymentStatus]]] = defaultdict(list)
-    for start in range(0, len(person_ids), 900):
-        chunk = person_ids[start:start + 900]
-        rows = db.session.execute(
-            sa.select(StatusEvent.person_id, StatusEvent.effective_on, StatusEvent.status)
-            .where(StatusEvent.person_id.in_(chunk), StatusEvent.person_id.in_(holders),
-                   StatusEvent.kind == StatusEventKind.CHANGE, StatusEvent.effective_on <= on)
-            .order_by(StatusEvent.person_id, StatusEvent.effective_on, StatusEvent.id)
-        )
-        for pid, effective_on, status in rows:
+    for statement in statements:
+        for pid, effective_on, status in db.session.execute(statement):
             events[pid].append((effective_on, status))
     return {pid: _days_in_status(timeline, EmploymentStatus.PUBLIC_WELFARE, on) for pid, timeline in events.items()}
 

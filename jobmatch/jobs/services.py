@@ -278,6 +278,25 @@ def refresh_posting_status(posting: Posting, on: dt.date | None = None) -> Posti
     return posting.status
 
 
+def refresh_fill_statuses(posting_ids: list[int], on: dt.date | None = None) -> int:
+    """``refresh_posting_status`` for many postings at once (after an import); returns how many changed."""
+    on = on or _today()
+    hires = hires_by_posting(posting_ids)
+    updates = []
+    for chunk in _chunks(posting_ids, 900):
+        for pid, status, headcount in db.session.execute(
+            sa.select(Posting.id, Posting.status, Posting.headcount).where(Posting.id.in_(chunk))
+        ):
+            if status is PostingStatus.OPEN and hires.get(pid, 0) >= headcount:
+                updates.append({"id": pid, "status": PostingStatus.FILLED, "closed_on": on})
+            elif status is PostingStatus.FILLED and hires.get(pid, 0) < headcount:
+                updates.append({"id": pid, "status": PostingStatus.OPEN, "closed_on": None})
+    if updates:
+        db.session.execute(sa.update(Posting), updates)
+    expire_overdue(on)
+    return len(updates)
+
+
 def _find_site(name: str | None, county_id: int | None) -> tuple[Site | None, str | None]:
     if not name:
         return None, None
@@ -940,10 +959,7 @@ def _write_outcomes(changes, result: ApplyCounts, *, actor, import_id, source: s
         db.session.execute(ReferralEvent.__table__.insert(), chunk)
     result.status_changes = people.record_dated_changes(status_changes, source=StatusSource.PLACEMENT, actor=actor,
                                                         import_id=import_id)
-    touched = {c[3].id for c in changes}
-    for chunk in _chunks(sorted(touched), 900):
-        for posting in db.session.scalars(sa.select(Posting).where(Posting.id.in_(chunk))):
-            refresh_posting_status(posting)
+    refresh_fill_statuses(sorted({c[3].id for c in changes}))
     db.session.flush()
 
 

@@ -53,10 +53,16 @@ from jobmatch.jobs.channels import (
 )
 from jobmatch.jobs.enums import Channel, Intensity, Place, PostingStatus, ReferralOutcome, WorkHours
 from jobmatch.jobs.models import Posting, PostingCertificate, Referral
-from jobmatch.people.enums import Education, EmploymentStatus, LaborCapacity, StatusEventKind, WorkPreference
+from jobmatch.people.enums import (
+    EMPLOYED_STATUSES,
+    Education,
+    EmploymentStatus,
+    LaborCapacity,
+    WorkPreference,
+)
 from jobmatch.people.idnumber import age_on
-from jobmatch.people.models import Person, PersonCertificate, PersonSkill, StatusEvent
-from jobmatch.people.rules import able_clause, age_band, employed_clause, household_standing
+from jobmatch.people.models import Person, PersonCertificate, PersonSkill
+from jobmatch.people.rules import age_band, household_standing
 from jobmatch.places.models import Site
 from jobmatch.places.services import Scope
 from jobmatch.vocab.models import Certificate
@@ -281,17 +287,37 @@ def _years_before(on: dt.date, years: int) -> dt.date:
         return on.replace(year=on.year - years, day=28)
 
 
+def _able(person, on: dt.date) -> sa.ColumnElement[bool]:
+    """``people.rules.able_clause`` written so the shortlist index can seek on it (status first, then age)."""
+    band = age_band()
+    earliest_exclusive, latest = band.birth_window(on)
+    return sa.and_(
+        person.employment_status.in_([s for s in EmploymentStatus if s is not EmploymentStatus.STUDENT]),
+        person.birth_date > earliest_exclusive, person.birth_date <= latest,
+        person.labor_capacity != LaborCapacity.NONE,
+    )
+
+
 def _employed_households(scope: Scope, on: dt.date) -> sa.Select:
-    able = able_clause(Person.birth_date, Person.labor_capacity, Person.employment_status, on, age_band())
-    return sa.select(Person.household_id).where(scope.filter(Person.site_id), employed_clause(Person.employment_status),
-                                                able)
+    band = age_band()
+    earliest_exclusive, latest = band.birth_window(on)
+    return sa.select(Person.household_id).where(
+        Person.employment_status.in_(sorted(EMPLOYED_STATUSES, key=lambda s: s.name)),
+        Person.birth_date > earliest_exclusive, Person.birth_date <= latest,
+        Person.labor_capacity != LaborCapacity.NONE, scope.filter(Person.site_id))
 
 
 def zero_employment_clause(scope: Scope, on: dt.date) -> sa.ColumnElement[bool]:
-    """The person's household is zero-employment: it has able members and none of them works."""
-    able = able_clause(Person.birth_date, Person.labor_capacity, Person.employment_status, on, age_band())
-    with_able = sa.select(Person.household_id).where(scope.filter(Person.site_id), able)
-    return sa.and_(Person.household_id.in_(with_able), Person.household_id.not_in(_employed_households(scope, on)))
+    """The person's household is zero-employment: it has able members and none of them works.
+
+    A person of working age is an able member themself; only older people (public-welfare posts
+    go to 65) need the household looked at.
+    """
+    earliest_exclusive, _latest = age_band().birth_window(on)
+    other = sa.orm.aliased(Person)
+    has_able = sa.exists().where(other.household_id == Person.household_id, _able(other, on))
+    return sa.and_(Person.household_id.not_in(_employed_households(scope, on)),
+                   sa.or_(Person.birth_date > earliest_exclusive, has_able))
 
 
 def pool_conditions(facts: PostingFacts, scope: Scope, on: dt.date, *, consenting_only: bool,
@@ -339,100 +365,86 @@ def _string(column):
     return sa.type_coerce(column, sa.String)
 
 
+def _holders(skill_id: int) -> sa.CompoundSelect:
+    """People who have a skill, typed in the register or implied by a certificate they hold."""
+    return sa.union(
+        sa.select(PersonSkill.person_id).where(PersonSkill.skill_id == skill_id),
+        sa.select(PersonCertificate.person_id).join(Certificate, Certificate.id == PersonCertificate.certificate_id)
+        .where(Certificate.skill_id == skill_id),
+    )
+
+
+def _flag(clause) -> sa.Case:
+    return sa.case((clause, 1), else_=0)
+
+
+def _pool(posting: Posting, facts: PostingFacts, scope: Scope, on: dt.date, consenting_only: bool) -> list:
+    """All the hard checks as SQL conditions, the public-welfare cap included."""
+    conds = pool_conditions(facts, scope, on, consenting_only=consenting_only, max_working_age=age_band().maximum)
+    if facts.channel is Channel.PUBLIC_WELFARE:
+        over = sorted(pid for pid, days in public_welfare_days(None, on).items() if days >= PUBLIC_WELFARE_MAX_DAYS)
+        if over:
+            conds.append(Person.id.not_in(over))
+    return conds
+
+
+def eligible_ids(posting: Posting, scope: Scope, *, consenting_only: bool = False, on: dt.date | None = None
+                 ) -> np.ndarray:
+    """Ids of everyone passing the posting's hard limits (for a model that ranks them itself)."""
+    on = on or _today()
+    conds = _pool(posting, posting_facts(posting), scope, on, consenting_only)
+    return np.array(db.session.scalars(sa.select(Person.id).where(*conds).order_by(Person.id)).all(), dtype=np.int64)
+
+
 def shortlist(posting: Posting, scope: Scope, *, consenting_only: bool = False, limit: int = 50,
               on: dt.date | None = None) -> Shortlist:
-    """The ranked candidates for ``posting`` among people in ``scope`` (brokers: consenting people only)."""
+    """The ranked candidates for ``posting`` among people in ``scope`` (brokers: consenting people only).
+
+    The database filters and orders (each rule is a small integer column, compared in the rule
+    order) and returns only the top ``limit`` rows with the number of eligible people, so the
+    time does not grow with the size of the pool handed to Python.
+    """
     on = on or _today()
-    band = age_band()
     facts = posting_facts(posting)
     if posting.status is not PostingStatus.OPEN and posting.status is not PostingStatus.DRAFT:
         return Shortlist(posting, [], 0)
-    conds = pool_conditions(facts, scope, on, consenting_only=consenting_only, max_working_age=band.maximum)
+    conds = _pool(posting, facts, scope, on, consenting_only)
+    zero = _flag(zero_employment_clause(scope, on))
+    monitored = _flag(Person.is_monitored.is_(True))
+    must = _flag(sa.and_(*(Person.id.in_(_holders(sid)) for sid in facts.must_skills))) if facts.must_skills \
+        else sa.literal(1)
+    nice = sum((_flag(Person.id.in_(_holders(sid))) for sid in facts.nice_skills), sa.literal(0))
+    unemployed = _flag(Person.employment_status == EmploymentStatus.UNEMPLOYED)
+    wage_ok = (_flag(sa.or_(Person.expected_wage.is_(None), Person.expected_wage <= facts.wage_max))
+               if facts.wage_max is not None else sa.literal(1))
+    education_rank = sa.case(*((Person.education == e, e.rank) for e in Education), else_=-1)
+    edu_ok = _flag(education_rank >= facts.education.rank) if facts.education else sa.literal(1)
+    km = _site_km(facts)
+    keys = [must.label("must"), sa.case((zero == 1, 1), (monitored == 1, 1), else_=0).label("priority"),
+            unemployed.label("unemployed"), nice.label("nice"), wage_ok.label("wage_ok"), edu_ok.label("edu_ok")]
     rows = db.session.execute(
-        sa.select(Person.id, Person.household_id, Person.site_id, _string(Person.employment_status),
-                  Person.is_monitored, Person.expected_wage, _string(Person.education),
-                  sa.case((zero_employment_clause(scope, on), 1), else_=0))
-        .where(*conds).order_by(Person.id)
+        sa.select(Person.id, *keys, zero.label("zero"), monitored.label("monitored"), Person.expected_wage,
+                  km.label("km"), sa.func.count().over().label("eligible"))
+        .where(*conds)
+        .order_by(*(sa.desc(k.name) for k in keys), sa.case((km.is_(None), 1), else_=0), km, Person.id)
+        .limit(limit)
     ).all()
     if not rows:
         return Shortlist(posting, [], 0)
-    ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
-    household = np.fromiter((r[1] for r in rows), dtype=np.int64, count=len(rows))
-    site = np.fromiter((r[2] for r in rows), dtype=np.int64, count=len(rows))
-    unemployed = np.fromiter((r[3] == "UNEMPLOYED" for r in rows), dtype=bool, count=len(rows))
-    monitored = np.fromiter((bool(r[4]) for r in rows), dtype=bool, count=len(rows))
-    expected = np.fromiter((np.nan if r[5] is None else r[5] for r in rows), dtype=float, count=len(rows))
-    edu_rank = np.fromiter((Education[r[6]].rank if r[6] else -1 for r in rows), dtype=np.int64, count=len(rows))
-
-    zero_employment = np.fromiter((bool(r[7]) for r in rows), dtype=bool, count=len(rows))
-
-    if facts.channel is Channel.PUBLIC_WELFARE:
-        holders = np.fromiter(db.session.scalars(sa.select(StatusEvent.person_id).where(
-            StatusEvent.status == EmploymentStatus.PUBLIC_WELFARE, StatusEvent.kind == StatusEventKind.CHANGE
-        ).distinct()), dtype=np.int64)
-        held = public_welfare_days(ids[np.isin(ids, holders)].tolist(), on)
-        over = np.fromiter((held.get(int(i), 0) >= PUBLIC_WELFARE_MAX_DAYS for i in ids), dtype=bool, count=len(ids))
-        keep = ~over
-        ids, household, site, unemployed, monitored, expected, edu_rank, zero_employment = (
-            a[keep] for a in (ids, household, site, unemployed, monitored, expected, edu_rank, zero_employment))
-        if not len(ids):
-            return Shortlist(posting, [], 0)
-
-    must_count, nice_count = _skill_counts(ids, facts)
-    must_all = must_count >= len(facts.must_skills)
-    priority = zero_employment | monitored
-    wage_ok = np.isnan(expected) | (facts.wage_max is None) | (expected <= (facts.wage_max or 0))
-    required_rank = facts.education.rank if facts.education else -1
-    edu_ok = edu_rank >= required_rank
-    distance = _distances(site, facts)
-    order = np.lexsort((ids, np.nan_to_num(distance, nan=np.inf), ~edu_ok, ~wage_ok, -nice_count, ~unemployed,
-                        ~priority, ~must_all))
-    top = order[:limit]
-    flags = {
-        "must_all": must_all, "zero": zero_employment, "monitored": monitored, "unemployed": unemployed,
-        "nice": nice_count, "wage_ok": wage_ok, "edu_ok": edu_ok, "distance": distance, "expected": expected,
-    }
-    return Shortlist(posting, _candidates(ids[top], top, flags, facts, on), int(len(ids)))
+    return Shortlist(posting, _candidates(rows, facts, on), int(rows[0].eligible))
 
 
-def _skill_counts(ids: np.ndarray, facts: PostingFacts) -> tuple[np.ndarray, np.ndarray]:
-    """How many of the posting's must-have and nice-to-have skills each person has (certificates imply skills)."""
-    wanted = sorted(set(facts.must_skills) | set(facts.nice_skills))
-    must_count = np.zeros(len(ids), dtype=np.int64)
-    nice_count = np.zeros(len(ids), dtype=np.int64)
-    if not wanted:
-        return must_count, nice_count
-    pairs = db.session.execute(
-        sa.select(PersonSkill.person_id, PersonSkill.skill_id).where(PersonSkill.skill_id.in_(wanted))
-        .union(sa.select(PersonCertificate.person_id, Certificate.skill_id)
-               .join(Certificate, Certificate.id == PersonCertificate.certificate_id)
-               .where(Certificate.skill_id.in_(wanted)))
-    ).all()
-    if not pairs:
-        return must_count, nice_count
-    pid = np.fromiter((p for p, _s in pairs), dtype=np.int64, count=len(pairs))
-    sid = np.fromiter((s for _p, s in pairs), dtype=np.int64, count=len(pairs))
-    at = np.searchsorted(ids, pid)
-    inside = (at < len(ids)) & (ids[np.minimum(at, len(ids) - 1)] == pid)
-    for target, skill_ids in ((must_count, list(facts.must_skills)), (nice_count, list(facts.nice_skills))):
-        if skill_ids:
-            hit = inside & np.isin(sid, skill_ids)
-            np.add.at(target, at[hit], 1)
-    return must_count, nice_count
-
-
-def _distances(site: np.ndarray, facts: PostingFacts) -> np.ndarray:
-    """Kilometres from each person's site to a local workplace (NaN when unknown or not local)."""
+def _site_km(facts: PostingFacts):
+    """Kilometres from each person's site to a local workplace, as a SQL expression (NULL when unknown)."""
     if facts.place is not Place.LOCAL or facts.longitude is None or facts.latitude is None:
-        return np.full(len(site), np.nan)
-    rows = db.session.execute(sa.select(Site.id, Site.longitude, Site.latitude)).all()
-    size = max(r[0] for r in rows) + 1
-    lon = np.full(size, np.nan)
-    lat = np.full(size, np.nan)
-    for sid, x, y in rows:
-        lon[sid] = np.nan if x is None else x
-        lat[sid] = np.nan if y is None else y
-    return haversine_km(lon[site], lat[site], facts.longitude, facts.latitude)
+        return sa.null()
+    sites = [(sid, x, y) for sid, x, y in db.session.execute(sa.select(Site.id, Site.longitude, Site.latitude))
+             if x is not None and y is not None]
+    if not sites:
+        return sa.null()
+    km = haversine_km([x for _s, x, _y in sites], [y for _s, _x, y in sites], facts.longitude, facts.latitude)
+    return sa.case({sid: round(float(d), 1) for (sid, _x, _y), d in zip(sites, km, strict=True)},
+                   value=Person.site_id, else_=None)
 
 
 def haversine_km(lon1, lat1, lon2, lat2):
@@ -446,51 +458,49 @@ def _money(value: float) -> str:
     return f"{value:,.0f} 元"
 
 
-def _candidates(ids: np.ndarray, rows: np.ndarray, flags: dict, facts: PostingFacts, on: dt.date) -> list[Candidate]:
+def _candidates(rows, facts: PostingFacts, on: dt.date) -> list[Candidate]:
     from jobmatch.people.services import masked_id, masked_phone
 
     people = {p.id: p for p in db.session.scalars(
-        sa.select(Person).where(Person.id.in_(ids.tolist()))
+        sa.select(Person).where(Person.id.in_([r.id for r in rows]))
         .options(sa.orm.joinedload(Person.site), sa.orm.selectinload(Person.skills),
                  sa.orm.selectinload(Person.certificates).joinedload(PersonCertificate.certificate))
     )}
     out = []
-    for rank, (pid, row) in enumerate(zip(ids.tolist(), rows.tolist(), strict=True), start=1):
-        p = people[pid]
+    for rank, row in enumerate(rows, start=1):
+        p = people[row.id]
         held = {s.skill_id for s in p.skills if s.skill_id} | {
             c.certificate.skill_id for c in p.certificates if c.certificate and c.certificate.skill_id}
         reasons = []
         if facts.must_skills:
-            if flags["must_all"][row]:
+            if row.must:
                 reasons.append("具备必备技能：" + "、".join(facts.must_skills.values()))
             else:
                 missing = [name for sid, name in facts.must_skills.items() if sid not in held]
                 reasons.append("缺少必备技能：" + "、".join(missing))
-        if flags["zero"][row]:
+        if row.zero:
             reasons.append("零就业家庭成员（优先）")
-        if flags["monitored"][row]:
+        if row.monitored:
             reasons.append("防返贫监测对象（优先）")
-        reasons.append("目前未就业" if flags["unemployed"][row] else f"就业状态为“{p.employment_status.label}”")
+        reasons.append("目前未就业" if row.unemployed else f"就业状态为“{p.employment_status.label}”")
         nice = [name for sid, name in facts.nice_skills.items() if sid in held]
         if nice:
             reasons.append("有优先技能：" + "、".join(nice))
-        expected = flags["expected"][row]
-        if not math.isnan(expected) and facts.wage_max is not None:
-            reasons.append(f"期望月薪 {_money(expected)}，" + (
-                "在岗位薪资范围内" if flags["wage_ok"][row] else f"高于岗位上限 {_money(facts.wage_max)}"))
+        if row.expected_wage is not None and facts.wage_max is not None:
+            reasons.append(f"期望月薪 {_money(row.expected_wage)}，" + (
+                "在岗位薪资范围内" if row.wage_ok else f"高于岗位上限 {_money(facts.wage_max)}"))
         if facts.education is not None:
-            reasons.append(f"文化程度{'符合' if flags['edu_ok'][row] else '低于'}要求（{facts.education.label}）")
-        distance = flags["distance"][row]
-        km = None if math.isnan(distance) else round(float(distance), 1)
+            reasons.append(f"文化程度{'符合' if row.edu_ok else '低于'}要求（{facts.education.label}）")
+        km = None if row.km is None else float(row.km)
         if km is not None:
             reasons.append(f"离工作地约 {km} 公里")
         if facts.channel is Channel.PUBLIC_WELFARE:
             basis = [label for label, ok in (
                 (p.labor_capacity.label, p.labor_capacity in (LaborCapacity.WEAK, LaborCapacity.HALF)),
-                ("零就业家庭", bool(flags["zero"][row])), ("监测对象", p.is_monitored)) if ok]
+                ("零就业家庭", bool(row.zero)), ("监测对象", p.is_monitored)) if ok]
             reasons.append("符合公益性岗位条件：" + "、".join(basis))
         out.append(Candidate(
-            rank=rank, person_id=pid, name=p.name, sex=p.sex.label, age=age_on(p.birth_date, on), site=p.site.name,
+            rank=rank, person_id=p.id, name=p.name, sex=p.sex.label, age=age_on(p.birth_date, on), site=p.site.name,
             masked_id=masked_id(p), masked_phone=masked_phone(p), capacity=_CAPACITY_LABEL[p.labor_capacity],
             status=p.employment_status.label, skills=[s.raw for s in p.skills],
             certificates=[c.raw for c in p.certificates], reasons=reasons, distance_km=km,

@@ -44,6 +44,11 @@ class Person(TimestampMixin, db.Model):
     """劳动力: one row of the register."""
 
     __tablename__ = "persons"
+    __table_args__ = (
+        # covers the job shortlist's coarse filter (status, then age) so it reads no table rows
+        sa.Index("ix_persons_shortlist", "employment_status", "birth_date", "labor_capacity", "site_id", "household_id",
+                 "broker_consent_on", "has_care_duty", "work_preference", "is_monitored", "expected_wage", "education"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     household_id: Mapped[int] = mapped_column(sa.ForeignKey("households.id"), index=True)
