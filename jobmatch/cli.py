@@ -141,5 +141,7 @@ def demo_data_command(scale: str, seed: int, if_empty: bool) -> None:
 
 
 def register_commands(app: Flask) -> None:
-    for command in (import_command, export_command, create_user_command, demo_data_command):
+    from jobmatch.jobs.cli import shortlist_command
+
+    for command in (import_command, export_command, create_user_command, demo_data_command, shortlist_command):
         app.cli.add_command(command)
