@@ -165,6 +165,8 @@ def job_history_step(rng: random.Random, context: dict, echo) -> None:
                                  referred_by={i + 2: b for i, b in enumerate(referred_by) if b})
     if not result.ok:
         raise RuntimeError(f"演示推荐记录有误：{[(e.row, e.field, e.reason) for e in result.errors[:3]]}")
+    _bridge_register_snapshot(postings, ids)
+    _settle_with_register()
     _close_history(postings, ids, on)
     batches = _departure_batches(labor_hires, ids, postings, county, on, people)
     run = subsidies.recompute(county.id, actor="演示数据")
@@ -553,6 +555,63 @@ def _pending_or(rng, day: dt.date, on: dt.date, outcome: ReferralOutcome):
     if (on - day).days < 14:
         return rng.choice([ReferralOutcome.REFERRED, ReferralOutcome.INTERVIEW]), None, None
     return outcome, None, None
+
+
+def _bridge_register_snapshot(postings: list[PlannedPosting], ids: dict[str, int]) -> None:
+    """Placements running when the demo register was first taken (a year ago) outlast that snapshot.
+
+    The snapshot says "未就业" for these job seekers; the placement's status is recorded again the
+    day after it (and the exit, when there is one), so the history agrees with the placements.
+    """
+    from jobmatch.jobs.channels import placement_status
+    from jobmatch.people.enums import EmploymentStatus, StatusSource
+    from jobmatch.people.models import StatusEvent
+    from jobmatch.people.services import DatedChange, record_dated_changes
+
+    baseline = db.session.scalar(sa.select(sa.func.min(StatusEvent.effective_on))
+                                 .where(StatusEvent.source == StatusSource.DEMO))
+    if baseline is None:
+        return
+    spanning = db.session.scalars(
+        sa.select(Referral).where(Referral.started_on < baseline,
+                                  sa.or_(Referral.ended_on.is_(None), Referral.ended_on > baseline))
+        .options(sa.orm.joinedload(Referral.posting).joinedload(Posting.county),
+                 sa.orm.joinedload(Referral.posting).joinedload(Posting.employer))).all()
+    changes = []
+    for r in spanning:
+        status = placement_status(r.posting)
+        changes.append(DatedChange(r.person_id, status, baseline + dt.timedelta(days=1),
+                                   workplace=r.posting.employer.name, note=f"录用：{r.posting.code}（台账建立前入职）"))
+        if r.ended_on is not None:
+            changes.append(DatedChange(r.person_id, EmploymentStatus.UNEMPLOYED, r.ended_on,
+                                       note=f"离职：{r.posting.code}", only_if=status))
+    record_dated_changes(changes, source=StatusSource.PLACEMENT, actor="演示数据")
+
+
+def _settle_with_register() -> None:
+    """A placement still open when the register later records another status (came home, changed job) ends then."""
+    from jobmatch.jobs.channels import placement_status
+    from jobmatch.jobs.models import ReferralEvent
+    from jobmatch.people.enums import StatusSource
+    from jobmatch.people.models import StatusEvent
+
+    active = db.session.scalars(
+        sa.select(Referral).where(Referral.started_on.is_not(None), Referral.ended_on.is_(None))
+        .options(sa.orm.joinedload(Referral.posting).joinedload(Posting.county))).all()
+    later = defaultdict(list)
+    for pid, day, status in db.session.execute(
+        sa.select(StatusEvent.person_id, StatusEvent.effective_on, StatusEvent.status)
+        .where(StatusEvent.person_id.in_([r.person_id for r in active]), StatusEvent.source != StatusSource.PLACEMENT)
+        .order_by(StatusEvent.effective_on)
+    ):
+        later[pid].append((day, status))
+    for r in active:
+        status = placement_status(r.posting)
+        end = next((day for day, other in later[r.person_id] if day > r.started_on and other is not status), None)
+        if end is not None:
+            r.ended_on, r.outcome, r.outcome_on = end, ReferralOutcome.LEFT, end
+            db.session.add(ReferralEvent(referral_id=r.id, outcome=ReferralOutcome.LEFT, happened_on=end, note="演示"))
+    db.session.flush()
 
 
 def _close_history(postings: list[PlannedPosting], ids: dict[str, int], on: dt.date) -> None:
