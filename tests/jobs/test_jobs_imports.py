@@ -266,3 +266,17 @@ def test_import_and_export_cli(runner, register, tmp_path):
         result = runner.invoke(args=["export", kind, str(target)])
         assert result.exit_code == 0, result.output
         assert openpyxl.load_workbook(target).active.max_row == (13 if kind == "postings" else 16)
+
+
+def test_shortlist_cli(runner, postings):
+    result = runner.invoke(args=["shortlist", "GW00001", "--top", "3"])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("GW00001 织袜操作工（城关织袜社区工厂0）：符合硬性条件")
+    assert "********" in result.output
+    result = runner.invoke(args=["shortlist", "GW09999"])
+    assert result.exit_code == 1 and "找不到岗位编号" in result.output
+    lines = runner.invoke(args=["shortlist", "GW00001", "--format", "jsonl"]).output.strip().splitlines()
+    import json
+
+    first = json.loads(lines[0])
+    assert first["posting"] == "GW00001" and first["rank"] == 1 and len(first["id_number"]) == 18

@@ -57,9 +57,9 @@ def test_job_pages_are_scoped_and_masked(client, login_as, region, role, area, s
         assert response.status_code == 200, path
         seen += response.get_data(as_text=True)
     for posting in (region["factory"], region["export"]):
-        html = client.get(f"/staff/jobs/postings/{posting.id}").get_data(as_text=True)
+        response = client.get(f"/staff/jobs/postings/{posting.id}")
         assert response.status_code == 200
-        seen += html
+        seen += response.get_data(as_text=True)
     assert not ID_RE.search(seen)
     assert "城关甲" in seen
     assert ("长安乙" in seen) is sees_there
