@@ -426,12 +426,19 @@ def shortlist(posting: Posting, scope: Scope, *, consenting_only: bool = False, 
         sa.select(Person.id, *keys, zero.label("zero"), monitored.label("monitored"), Person.expected_wage,
                   km.label("km"), sa.func.count().over().label("eligible"))
         .where(*conds)
-        .order_by(*(sa.desc(k.name) for k in keys), sa.case((km.is_(None), 1), else_=0), km, Person.id)
+        .order_by(*(sa.desc(k.name) for k in keys), *_nearest_first(km), Person.id)
         .limit(limit)
     ).all()
     if not rows:
         return Shortlist(posting, [], 0)
     return Shortlist(posting, _candidates(rows, facts, on), int(rows[0].eligible))
+
+
+def _nearest_first(km) -> list:
+    """ORDER BY terms for a distance expression (none when there is no distance: a constant may not be sorted on)."""
+    if isinstance(km, sa.Null):
+        return []
+    return [sa.case((km.is_(None), 1), else_=0), km]
 
 
 def _site_km(facts: PostingFacts):
