@@ -409,8 +409,8 @@ def shortlist(posting: Posting, scope: Scope, *, consenting_only: bool = False, 
     if posting.status is not PostingStatus.OPEN and posting.status is not PostingStatus.DRAFT:
         return Shortlist(posting, [], 0)
     conds = _pool(posting, facts, scope, on, consenting_only)
-    zero = _flag(zero_employment_clause(scope, on))
-    monitored = _flag(Person.is_monitored.is_(True))
+    # monitoring subjects first, so the household look-up runs only for the others (and only once)
+    priority = sa.case((Person.is_monitored.is_(True), 1), (zero_employment_clause(scope, on), 1), else_=0)
     must = _flag(sa.and_(*(Person.id.in_(_holders(sid)) for sid in facts.must_skills))) if facts.must_skills \
         else sa.literal(1)
     nice = sum((_flag(Person.id.in_(_holders(sid))) for sid in facts.nice_skills), sa.literal(0))
@@ -420,10 +420,10 @@ def shortlist(posting: Posting, scope: Scope, *, consenting_only: bool = False, 
     education_rank = sa.case(*((Person.education == e, e.rank) for e in Education), else_=-1)
     edu_ok = _flag(education_rank >= facts.education.rank) if facts.education else sa.literal(1)
     km = _site_km(facts)
-    keys = [must.label("must"), sa.case((zero == 1, 1), (monitored == 1, 1), else_=0).label("priority"),
+    keys = [must.label("must"), priority.label("priority"),
             unemployed.label("unemployed"), nice.label("nice"), wage_ok.label("wage_ok"), edu_ok.label("edu_ok")]
     rows = db.session.execute(
-        sa.select(Person.id, *keys, zero.label("zero"), monitored.label("monitored"), Person.expected_wage,
+        sa.select(Person.id, *keys, Person.expected_wage,
                   km.label("km"), sa.func.count().over().label("eligible"))
         .where(*conds)
         .order_by(*(sa.desc(k.name) for k in keys), *_nearest_first(km), Person.id)
@@ -465,6 +465,18 @@ def _money(value: float) -> str:
     return f"{value:,.0f} 元"
 
 
+def _zero_employment_households(household_ids: set[int], on: dt.date) -> set[int]:
+    """Which of these households are zero-employment on ``on`` (people.rules, in Python)."""
+    members: dict[int, list] = {}
+    for m in db.session.execute(
+        sa.select(Person.household_id, Person.birth_date, Person.labor_capacity, Person.employment_status)
+        .where(Person.household_id.in_(sorted(household_ids)))
+    ):
+        members.setdefault(m.household_id, []).append(m)
+    band = age_band()
+    return {hid for hid, rows in members.items() if household_standing(rows, on, band).is_zero_employment}
+
+
 def _candidates(rows, facts: PostingFacts, on: dt.date) -> list[Candidate]:
     from jobmatch.people.services import masked_id, masked_phone
 
@@ -473,6 +485,7 @@ def _candidates(rows, facts: PostingFacts, on: dt.date) -> list[Candidate]:
         .options(sa.orm.joinedload(Person.site), sa.orm.selectinload(Person.skills),
                  sa.orm.selectinload(Person.certificates).joinedload(PersonCertificate.certificate))
     )}
+    zero = _zero_employment_households({p.household_id for p in people.values()}, on)
     out = []
     for rank, row in enumerate(rows, start=1):
         p = people[row.id]
@@ -485,9 +498,9 @@ def _candidates(rows, facts: PostingFacts, on: dt.date) -> list[Candidate]:
             else:
                 missing = [name for sid, name in facts.must_skills.items() if sid not in held]
                 reasons.append("缺少必备技能：" + "、".join(missing))
-        if row.zero:
+        if p.household_id in zero:
             reasons.append("零就业家庭成员（优先）")
-        if row.monitored:
+        if p.is_monitored:
             reasons.append("防返贫监测对象（优先）")
         reasons.append("目前未就业" if row.unemployed else f"就业状态为“{p.employment_status.label}”")
         nice = [name for sid, name in facts.nice_skills.items() if sid in held]
@@ -504,7 +517,7 @@ def _candidates(rows, facts: PostingFacts, on: dt.date) -> list[Candidate]:
         if facts.channel is Channel.PUBLIC_WELFARE:
             basis = [label for label, ok in (
                 (p.labor_capacity.label, p.labor_capacity in (LaborCapacity.WEAK, LaborCapacity.HALF)),
-                ("零就业家庭", bool(row.zero)), ("监测对象", p.is_monitored)) if ok]
+                ("零就业家庭", p.household_id in zero), ("监测对象", p.is_monitored)) if ok]
             reasons.append("符合公益性岗位条件：" + "、".join(basis))
         out.append(Candidate(
             rank=rank, person_id=p.id, name=p.name, sex=p.sex.label, age=age_on(p.birth_date, on), site=p.site.name,
