@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import shutil
 import statistics
 import sys
 import tempfile
@@ -46,6 +47,7 @@ def main() -> None:
     parser.add_argument("--reuse", help="time an existing instance folder (no rebuild)")
     args = parser.parse_args()
 
+    temporary = not (args.reuse or args.keep)
     folder = Path(args.reuse or args.keep or tempfile.mkdtemp(prefix="jobmatch-bench-"))
     folder.mkdir(parents=True, exist_ok=True)
     os.environ.update(JOBMATCH_INSTANCE_PATH=str(folder), JOBMATCH_COOKIE_SECURE="false")
@@ -119,7 +121,12 @@ def main() -> None:
         samples.append(1000 * (time.perf_counter() - t))
         assert response.status_code == 200, response.status_code
     report("GET /broker/postings/<id> page", samples)
-    print(f"database: {folder / 'jobmatch.sqlite'}" + ("" if args.keep or args.reuse else " (temporary)"))
+    if temporary:
+        with app.app_context():
+            db.engine.dispose()
+        shutil.rmtree(folder, ignore_errors=True)
+    else:
+        print(f"database kept in {folder}")
 
 
 if __name__ == "__main__":
