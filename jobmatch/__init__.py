@@ -84,6 +84,8 @@ def create_app(config: type | object | None = None, **overrides) -> Flask:
 def _register_blueprints(app: Flask) -> None:
     from jobmatch.accounts.views import bp as auth_bp
     from jobmatch.api.views import bp as api_bp
+    from jobmatch.broker.views import bp as broker_bp
+    from jobmatch.staff import jobs_views  # noqa: F401  (adds the job pages to the staff blueprint)
     from jobmatch.staff.training_views import bp as training_bp
     from jobmatch.staff.views import bp as staff_bp
 
@@ -91,3 +93,4 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(staff_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(training_bp)
+    app.register_blueprint(broker_bp)

@@ -296,3 +296,12 @@ def _demo_users(sites: list[tuple[str, str]]):
         users.append(existing or create_user(username, DEMO_PASSWORD, role, area, display_name=name, work_phone=phone,
                                              actor="演示数据"))
     return users
+
+
+def _register_job_steps() -> None:
+    from jobmatch.jobs.demo import broker_consent_step, job_history_step
+
+    DEMO_STEPS.extend([broker_consent_step, job_history_step])
+
+
+_register_job_steps()

@@ -1,6 +1,19 @@
 """Imports every domain's models so the metadata (and Alembic) sees all tables."""
 
 from jobmatch.accounts.models import ApiToken, AuditEvent, ThrottleHit, User, UserSession  # noqa: F401
+from jobmatch.jobs.models import (  # noqa: F401
+    DepartureBatch,
+    DepartureMember,
+    Employer,
+    Posting,
+    PostingCertificate,
+    PostingSkill,
+    Referral,
+    ReferralEvent,
+    SubsidyEntry,
+    SubsidyRun,
+    SubsidySettings,
+)
 from jobmatch.people.models import Household, Person, PersonCertificate, PersonSkill, StatusEvent  # noqa: F401
 from jobmatch.places.models import Region, Site  # noqa: F401
 from jobmatch.spreadsheets.models import ImportRecord  # noqa: F401

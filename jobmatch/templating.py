@@ -38,9 +38,17 @@ def audit_label(action: str) -> str:
     return ACTION_LABELS.get(action, action)
 
 
+def masked(person) -> str:
+    """A person's masked ID number (``610926********0115``)."""
+    from jobmatch.people.services import masked_id
+
+    return masked_id(person)
+
+
 def register_template_helpers(app: Flask) -> None:
     app.add_template_filter(audit_label, "audit_label")
     app.add_template_filter(fmt_date, "date")
     app.add_template_filter(money, "money")
     app.add_template_filter(label, "label")
     app.add_template_filter(yes_no, "yes_no")
+    app.add_template_global(masked, "masked")

@@ -49,7 +49,7 @@ def _database(tmp_path_factory):
         _migrate(app)
         with app.app_context():
             tables = [t.name for t in db.metadata.sorted_tables]
-            db.engine.dispose()
+            db.engine.dispose()  # an undisposed pool leaves a connection to be closed at exit (a ResourceWarning)
         engine = sa.create_engine(PG_URL, **options)
         truncate = sa.text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE")
 

@@ -50,6 +50,9 @@ class Person(TimestampMixin, db.Model):
         sa.Index("ix_persons_site_given", "site_id", "name_given"),
         sa.Index("ix_persons_site_pinyin", "site_id", "name_pinyin"),
         sa.Index("ix_persons_site_initials", "site_id", "name_initials"),
+        # covers the job shortlist's coarse filter (status, then age) so it reads no table rows
+        sa.Index("ix_persons_shortlist", "employment_status", "birth_date", "labor_capacity", "site_id", "household_id",
+                 "broker_consent_on", "has_care_duty", "work_preference", "is_monitored", "expected_wage", "education"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -92,6 +95,8 @@ class Person(TimestampMixin, db.Model):
     has_care_duty: Mapped[bool] = mapped_column(default=False)
     #: last time a clerk confirmed or changed the status in the monthly update
     status_checked_at: Mapped[dt.datetime | None]
+    #: day the person agreed to have their data shared with labor brokers; None = no consent
+    broker_consent_on: Mapped[dt.date | None]
 
     household: Mapped[Household] = relationship(back_populates="members")
     site: Mapped[Site] = relationship()

@@ -25,6 +25,7 @@ from jobmatch.people.services import (
     person_columns,
     protected_columns,
     replace_register_items,
+    resolve_consent,
     skill_rows,
 )
 from jobmatch.people.validation import PersonFields
@@ -57,7 +58,7 @@ class RegisterResult:
 
 _COMPARED = (
     "name", "sex", "birth_date", "relation", "education", "labor_capacity", "work_preference",
-    "expected_wage", "wants_training", "is_monitored", "has_care_duty",
+    "expected_wage", "wants_training", "is_monitored", "has_care_duty", "broker_consent_on",
 )
 
 
@@ -228,6 +229,11 @@ def apply_register(
     if result.errors:
         result.errors.sort(key=lambda e: (e.row, e.field))
         return result
+
+    # consent: kept when the file does not state it, the import date when 是 comes without a date
+    for _row_no, f in rows:
+        ex = existing.get(hashes[f.id_number])
+        resolve_consent(f, ex.values["broker_consent_on"] if ex else None)
 
     # classify rows
     to_add: list[tuple[int, PersonFields]] = []

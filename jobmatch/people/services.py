@@ -5,6 +5,7 @@ Services validate and flush; the caller (a view or CLI command) commits once.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 from dataclasses import dataclass, field
 
@@ -216,6 +217,79 @@ def bulk_record_changes(changes: list[tuple], *, source: StatusSource, actor=Non
     return len(events)
 
 
+@dataclass
+class DatedChange:
+    """One status change for ``record_dated_changes``."""
+
+    person_id: int
+    status: EmploymentStatus
+    effective_on: dt.date
+    workplace: str | None = None
+    monthly_income: float | None = None
+    note: str | None = None
+    #: apply only when this status is in force on the day (an exit ends the job it ended, not a later one)
+    only_if: EmploymentStatus | None = None
+
+
+def record_dated_changes(changes: list[DatedChange], *, source: StatusSource, actor=None,
+                         import_id: int | None = None) -> int:
+    """Record many dated changes, each placed in order in its person's history; returns how many were recorded.
+
+    The bulk counterpart of ``record_status``: a change that alters nothing is skipped, and each
+    person's current status becomes the latest change on or before today.
+    """
+    if not changes:
+        return 0
+    on = _today()
+    if any(c.effective_on > on for c in changes):
+        raise ValidationError("生效日期不能晚于今天")
+    person_ids = sorted({c.person_id for c in changes})
+    timelines: dict[int, list[tuple]] = {pid: [] for pid in person_ids}
+    for chunk in _chunks(person_ids, 900):
+        for pid, effective_on, event_id, status, workplace, income in db.session.execute(
+            sa.select(StatusEvent.person_id, StatusEvent.effective_on, StatusEvent.id, StatusEvent.status,
+                      StatusEvent.workplace, StatusEvent.monthly_income)
+            .where(StatusEvent.person_id.in_(chunk), StatusEvent.kind == StatusEventKind.CHANGE)
+            .order_by(StatusEvent.person_id, StatusEvent.effective_on, StatusEvent.id)
+        ):
+            timelines[pid].append((effective_on, event_id, status, workplace, income))
+    now = utcnow()
+    events: list[dict] = []
+    order = 10**15  # new events sort after existing ones of the same day, as their ids will
+    for c in sorted(changes, key=lambda c: (c.person_id, c.effective_on)):
+        timeline = timelines[c.person_id]
+        order += 1
+        at = bisect.bisect_right(timeline, (c.effective_on, order), key=lambda e: (e[0], e[1]))
+        current = timeline[at - 1] if at else None
+        previous = current[2] if current else None
+        if c.only_if is not None and previous is not c.only_if:
+            continue
+        if current is not None and previous is c.status and current[3] == c.workplace and current[4] == c.monthly_income:
+            continue
+        timeline.insert(at, (c.effective_on, order, c.status, c.workplace, c.monthly_income))
+        events.append({
+            "person_id": c.person_id, "kind": StatusEventKind.CHANGE, "status": c.status, "previous_status": previous,
+            "effective_on": c.effective_on, "workplace": c.workplace, "monthly_income": c.monthly_income,
+            "source": source, "note": c.note, "recorded_at": now, "recorded_by_id": getattr(actor, "id", None),
+            "import_id": import_id,
+        })
+    for chunk in _chunks(events, 5000):
+        db.session.execute(StatusEvent.__table__.insert(), chunk)
+    updates = []
+    for pid in {e["person_id"] for e in events}:
+        in_force = [e for e in timelines[pid] if e[0] <= on]
+        if in_force:
+            effective_on, _order, status, workplace, income = in_force[-1]
+            updates.append({"id": pid, "employment_status": status, "status_since": effective_on,
+                            "workplace": workplace, "monthly_income": income, "status_checked_at": now})
+    for chunk in _chunks(updates, 5000):
+        db.session.execute(sa.update(Person), chunk)
+    if events:
+        audit.record("status_change", "person", None, actor=actor, changes=len(events), source=source.label)
+    db.session.flush()
+    return len(events)
+
+
 def confirm_status(person: Person, *, actor=None, note: str | None = None) -> StatusEvent:
     """The monthly update's "checked, unchanged" for a person."""
     event = StatusEvent(
@@ -420,7 +494,35 @@ def person_columns(f: PersonFields) -> dict:
         "wants_training": f.wants_training,
         "is_monitored": f.is_monitored,
         "has_care_duty": f.has_care_duty,
+        "broker_consent_on": f.broker_consent_on,
     }
+
+
+def resolve_consent(f: PersonFields, stored_on: dt.date | None, on: dt.date | None = None) -> dt.date | None:
+    """The consent date to store: kept when not stated, cleared on 否, else the given, stored or ``on`` date."""
+    if f.broker_consent is None:
+        f.broker_consent_on = stored_on
+    elif not f.broker_consent:
+        f.broker_consent_on = None
+    else:
+        f.broker_consent_on = f.broker_consent_on or stored_on or on or _today()
+    f.broker_consent = f.broker_consent_on is not None
+    return f.broker_consent_on
+
+
+def grant_broker_consent(person_ids: list[int], on: dt.date, *, actor=None) -> int:
+    """Record broker-sharing consent dated ``on`` for many people (those without one); returns the count."""
+    changed = 0
+    for chunk in _chunks(person_ids, 900):
+        changed += db.session.execute(
+            sa.update(Person)
+            .where(Person.id.in_(chunk), Person.broker_consent_on.is_(None))
+            .values(broker_consent_on=on)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+    audit.record("edit_person", "person", None, actor=actor, consent_granted=changed, on=on)
+    db.session.flush()
+    return changed
 
 
 def update_person(person: Person, f: PersonFields, *, actor=None, effective_on: dt.date | None = None) -> Person:
@@ -438,6 +540,7 @@ def update_person(person: Person, f: PersonFields, *, actor=None, effective_on: 
         )
         if other_head:
             raise ValidationError("该户已有户主", fields={"relation": "该户已有户主，一户只能有一个户主"})
+    resolve_consent(f, person.broker_consent_on)
     for key, value in person_columns(f).items():
         setattr(person, key, value)
     for key, value in protected_columns(new_id, f.phone).items():
@@ -487,4 +590,6 @@ def fields_of(person: Person) -> PersonFields:
         certificates=[c.raw for c in person.certificates if c.source == REGISTER_SOURCE],
         is_monitored=person.is_monitored,
         has_care_duty=person.has_care_duty,
+        broker_consent=person.broker_consent_on is not None,
+        broker_consent_on=person.broker_consent_on,
     )

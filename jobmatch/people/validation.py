@@ -55,6 +55,10 @@ class PersonFields:
     certificates: list[str] = field(default_factory=list)
     is_monitored: bool = False
     has_care_duty: bool = False
+    #: 同意共享给经纪人: True/False, or None when the file has no such column (keep what is stored)
+    broker_consent: bool | None = None
+    #: 同意日期; when consent is given without a date, the import date is used
+    broker_consent_on: dt.date | None = None
 
 
 def _enum(cls: type[LabelEnum], value, required: bool):
@@ -164,6 +168,23 @@ def parse_person_fields(
         out.certificates = _items(get("certificates"), 80)
     except ValueError as exc:
         errors["certificates"] = str(exc)
+
+    get_consent = raw.get("broker_consent")
+    try:
+        out.broker_consent = None if get_consent is None else values.parse_bool(get_consent)
+    except ValueError as exc:
+        errors["broker_consent"] = str(exc)
+    try:
+        out.broker_consent_on = values.parse_date(get("broker_consent_on"))
+    except ValueError as exc:
+        errors["broker_consent_on"] = str(exc)
+    if "broker_consent" not in errors and "broker_consent_on" not in errors and out.broker_consent_on is not None:
+        if out.broker_consent is None:
+            errors["broker_consent"] = "填写了同意日期，请同时填写“同意共享给经纪人”"
+        elif not out.broker_consent:
+            errors["broker_consent_on"] = "“同意共享给经纪人”为否时不应填写同意日期"
+        elif out.broker_consent_on > today:
+            errors["broker_consent_on"] = "同意日期不能晚于今天"
 
     if info is not None:
         if out.sex is not None and "sex" not in errors and out.sex is not info.sex:

@@ -68,6 +68,8 @@ REGISTER = Format(
         ("证书", "certificates", False),
         ("监测对象", "is_monitored", False),
         ("照料负担", "has_care_duty", False),
+        ("同意共享给经纪人", "broker_consent", False),
+        ("同意日期", "broker_consent_on", False),
     ),
 )
 

@@ -50,8 +50,12 @@ def import_register(table: Table, fmt: Format, *, dry_run: bool, create_sites: b
     errors: list[RowError] = []
     parsed = []
     read = _row_reader(table, fmt)
+    consent_given = fmt.label_of("broker_consent") in table.header
     for row_no, row in table.rows:
-        fields, problems = parse_person_fields(read(row), on)
+        raw = read(row)
+        if consent_given and raw["broker_consent"] is None:
+            raw["broker_consent"] = ""  # an empty cell is 否; only a missing column keeps the stored consent
+        fields, problems = parse_person_fields(raw, on)
         for name, reason in problems.items():
             errors.append(RowError(row_no, fmt.label_of(name), reason))
         if not problems:
@@ -162,7 +166,7 @@ def register_rows(scope: Scope, chunk: int = 5000) -> Iterator[list]:
             Person.relation, Person.sex, Person.birth_date, Person.phone_enc, Person.education,
             Person.labor_capacity, Person.employment_status, Person.workplace, Person.monthly_income,
             Person.work_preference, Person.expected_wage, Person.wants_training, Person.is_monitored,
-            Person.has_care_duty,
+            Person.has_care_duty, Person.broker_consent_on,
         )
         .join(Household, Household.id == Person.household_id)
         .join(Site, Site.id == Household.site_id)
@@ -188,13 +192,15 @@ def register_rows(scope: Scope, chunk: int = 5000) -> Iterator[list]:
             ):
                 target.setdefault(pid, []).append(raw)
         for (pid, code, county_name, township_name, site_name, name, id_enc, relation, sex, birth, phone_enc,
-             education, capacity, status, workplace, income, preference, expected, training, monitored, care) in rows:
+             education, capacity, status, workplace, income, preference, expected, training, monitored, care,
+             consent_on) in rows:
             yield [
                 code, county_name, township_name, site_name, name, p.decrypt(id_enc), relation.label, sex.label,
                 birth.isoformat(), p.decrypt(phone_enc) or "", education.label if education else "",
                 capacity.label, status.label, workplace or "", _number(income),
                 preference.label if preference else "", _number(expected), _yes_no(training),
                 "、".join(skills.get(pid, [])), "、".join(certs.get(pid, [])), _yes_no(monitored), _yes_no(care),
+                _yes_no(consent_on is not None), consent_on.isoformat() if consent_on else "",
             ]
         last_id = ids[-1]
 

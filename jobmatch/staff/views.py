@@ -100,6 +100,7 @@ def edit_person(person_id: int):
             "expected_wage": _num(f.expected_wage), "wants_training": f.wants_training,
             "skills": "、".join(f.skills), "certificates": "、".join(f.certificates),
             "is_monitored": f.is_monitored, "has_care_duty": f.has_care_duty,
+            "broker_consent": bool(f.broker_consent), "broker_consent_on": f.broker_consent_on,
         })
         audit.record("reveal_id", "person", p.id, purpose="edit")
         db.session.commit()

@@ -1,7 +1,7 @@
 """training: providers, courses, sessions, enrolments, attendance, certificate awards, targets
 
 Revision ID: 0003_training
-Revises: 0001_register
+Revises: 0002_jobs
 Create Date: 2026-11-23 02:03:17.046012
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "0003_training"
-down_revision = '0001_register'
+down_revision = '0002_jobs'
 branch_labels = None
 depends_on = None
 

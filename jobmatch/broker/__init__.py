@@ -1,0 +1,1 @@
+"""Broker (劳务经纪人) pages: own postings, shortlists of consenting people, referrals and outcomes."""
