@@ -179,7 +179,8 @@ def occupation_indicators(scope: Scope, major: str | None = None) -> OccupationI
     width = 1 if major is None else 4
 
     def prefix(column):
-        return sa.func.substr(column, 1, width)
+        # a literal width: PostgreSQL matches the GROUP BY expression to the selected one only without parameters
+        return sa.func.substr(column, sa.literal_column("1"), sa.literal_column(str(width)))
 
     def only_major(column):
         return sa.true() if major is None else column.like(f"{major}-%")

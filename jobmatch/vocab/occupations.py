@@ -19,14 +19,16 @@ from jobmatch.occupations import (
 from jobmatch.vocab.models import OccupationAlias
 
 _lock = threading.Lock()
-_cached: tuple[tuple[int, int], OccupationClassifier] | None = None
+_cached: tuple[tuple, OccupationClassifier] | None = None
 
 
-def _version() -> tuple[int, int]:
-    count, latest = db.session.execute(
-        sa.select(sa.func.count(OccupationAlias.id), sa.func.coalesce(sa.func.max(OccupationAlias.id), 0))
+def _version() -> tuple:
+    """Changes whenever a correction is added, changed or deleted (``updated_at`` covers a changed code)."""
+    count, latest, changed = db.session.execute(
+        sa.select(sa.func.count(OccupationAlias.id), sa.func.coalesce(sa.func.max(OccupationAlias.id), 0),
+                  sa.func.max(OccupationAlias.updated_at))
     ).one()
-    return int(count), int(latest)
+    return int(count), int(latest), str(changed)
 
 
 def classifier() -> OccupationClassifier:
