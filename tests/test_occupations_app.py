@@ -375,3 +375,11 @@ def test_uncoded_postings_are_counted_apart(client, login_as, staffed):
     rows = _table(client.get("/staff/indicators/occupations"))
     assert rows[""] == ["1", "3", "1", "0", "—"] and "4" not in rows
     assert staffed["cleaner"].status is PostingStatus.OPEN
+
+
+def test_skill_vocabulary_page_shows_codes(client, login_as, county):
+    ensure_seed()
+    db.session.commit()
+    login_as("county_reviewer")
+    html = client.get("/staff/vocab").get_data(as_text=True)
+    assert f"{WELDER}</span> 焊工" in html and f"{CLEANER}</span> 保洁员" in html
