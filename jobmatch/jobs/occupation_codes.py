@@ -17,7 +17,7 @@ from jobmatch.errors import ValidationError
 from jobmatch.extensions import db
 from jobmatch.jobs.enums import PostingStatus
 from jobmatch.jobs.models import Posting, Referral
-from jobmatch.occupations import get_catalog
+from jobmatch.occupations import get_catalog, learned_key
 from jobmatch.people.enums import EMPLOYED_STATUSES
 from jobmatch.people.models import Person, PersonSkill
 from jobmatch.places.services import Scope
@@ -54,7 +54,7 @@ def apply_chosen(posting: Posting, raw: dict, *, actor=None) -> None:
     top = vocab_occupations.suggest(posting.title, top=1).code
     if code:
         code = vocab_occupations.check_code(code)
-        if code != top:
+        if code != top and learned_key(posting.title):  # a title that cleans to nothing cannot be learned
             vocab_occupations.learn(posting.title, code, actor=actor)
         posting.csco_code, posting.csco_confirmed = code, True
     else:
@@ -86,16 +86,23 @@ def candidates(title: str, top: int = 5) -> list[dict]:
 
 # --- people ---------------------------------------------------------------------------------------------
 
-def _pairs(person_ids: list[int] | None) -> sa.Select:
-    """(person_id, code) from canonical skills and from postings the person was hired into."""
+def _pairs(person_ids: list[int] | None, *, people: list[sa.ColumnElement[bool]] | None = None) -> sa.CompoundSelect:
+    """(person_id, code) from canonical skills and from postings the person was hired into.
+
+    ``people``: conditions on ``Person`` applied inside both branches (so the union stays small).
+    """
     skills = (sa.select(PersonSkill.person_id.label("person_id"), Skill.occupation_code.label("code"))
-              .join(Skill, Skill.id == PersonSkill.skill_id).where(Skill.occupation_code.is_not(None), Skill.occupation_code != ""))
+              .join(Skill, Skill.id == PersonSkill.skill_id)
+              .where(Skill.occupation_code.is_not(None), Skill.occupation_code != ""))
     placements = (sa.select(Referral.person_id.label("person_id"), Posting.csco_code.label("code"))
                   .join(Posting, Posting.id == Referral.posting_id)
                   .where(Referral.started_on.is_not(None), Posting.csco_code.is_not(None)))
     if person_ids is not None:
         skills = skills.where(PersonSkill.person_id.in_(person_ids))
         placements = placements.where(Referral.person_id.in_(person_ids))
+    if people:
+        skills = skills.join(Person, Person.id == PersonSkill.person_id).where(*people)
+        placements = placements.join(Person, Person.id == Referral.person_id).where(*people)
     return sa.union(skills, placements)
 
 
@@ -209,11 +216,10 @@ def occupation_indicators(scope: Scope, major: str | None = None) -> OccupationI
         r = row(p)
         r.referrals, r.hires = int(n), int(hires)
 
-    pairs = _pairs(None).subquery()
+    employed = sorted(EMPLOYED_STATUSES, key=lambda s: s.name)
+    pairs = _pairs(None, people=[scope.filter(Person.site_id), Person.employment_status.in_(employed)]).subquery()
     people_q = (sa.select(prefix(pairs.c.code), sa.func.count(sa.distinct(pairs.c.person_id)))
-                .join(Person, Person.id == pairs.c.person_id)
-                .where(scope.filter(Person.site_id), Person.employment_status.in_(sorted(EMPLOYED_STATUSES, key=lambda s: s.name)),
-                       only_major(pairs.c.code))
+                .where(only_major(pairs.c.code))
                 .group_by(prefix(pairs.c.code)))
     for p, n in db.session.execute(people_q):
         row(p).employed_people = int(n)
