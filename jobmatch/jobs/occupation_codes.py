@@ -179,7 +179,7 @@ def occupation_indicators(scope: Scope, major: str | None = None) -> OccupationI
     Postings count when their county holds a site of ``scope``; referrals, hires and people when the
     person lives in ``scope``. A person with codes in several groups counts once in each.
     """
-    from jobmatch.jobs.services import posting_in_scope, referral_in_scope
+    from jobmatch.jobs.services import posting_in_scope
 
     if major is not None and not (len(major) == 1 and major.isdigit()):
         raise ValidationError("职业大类应为 1 到 8 的一位数字")
@@ -210,7 +210,8 @@ def occupation_indicators(scope: Scope, major: str | None = None) -> OccupationI
     referral_q = (sa.select(prefix(Posting.csco_code), sa.func.count(),
                             sa.func.coalesce(sa.func.sum(sa.case((Referral.started_on.is_not(None), 1), else_=0)), 0))
                   .join(Posting, Posting.id == Referral.posting_id)
-                  .where(referral_in_scope(scope), only_major(Posting.csco_code))
+                  .join(Person, Person.id == Referral.person_id)
+                  .where(scope.filter(Person.site_id), only_major(Posting.csco_code))
                   .group_by(prefix(Posting.csco_code)))
     for p, n, hires in db.session.execute(referral_q):
         r = row(p)
