@@ -19,8 +19,8 @@ from jobmatch.extensions import db
 from jobmatch.jobs import performance
 from jobmatch.jobs import services as jobs
 from jobmatch.jobs import shortlist as ranking
-from jobmatch.matching import pages as matching_pages
 from jobmatch.jobs.enums import PostingStatus, ReferralOutcome
+from jobmatch.matching import pages as matching_pages
 from jobmatch.people.services import masked_id, masked_phone
 
 bp = Blueprint("broker", __name__, url_prefix="/broker")

@@ -22,8 +22,8 @@ from jobmatch.extensions import db
 from jobmatch.jobs import batches, performance, subsidies
 from jobmatch.jobs import services as jobs
 from jobmatch.jobs import shortlist as ranking
-from jobmatch.matching import pages as matching_pages
 from jobmatch.jobs.enums import Channel, EmployerKind, PostingStatus, ReferralOutcome, SubsidyKind
+from jobmatch.matching import pages as matching_pages
 from jobmatch.people import services as people
 from jobmatch.spreadsheets.jobs import export_ledger
 from jobmatch.staff import forms
