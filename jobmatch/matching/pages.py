@@ -81,9 +81,18 @@ def _people(ids: list[int]) -> dict[int, Person]:
                  sa.orm.selectinload(Person.certificates).joinedload(PersonCertificate.certificate)))}
 
 
-def posting_shortlist(posting: Posting, scope, *, consenting_only: bool = False, limit: int = 30) -> EngineShortlist:
-    """The engine's shortlist of ``posting`` among people in ``scope`` (brokers: consenting only)."""
+def posting_shortlist(posting: Posting, scope, *, consenting_only: bool = False,
+                      limit: int | None = None) -> EngineShortlist:
+    """The engine's shortlist of ``posting`` among people in ``scope`` (brokers: consenting only).
+
+    ``limit`` defaults to the app's ``MATCHING_SHORTLIST_SIZE`` (30): the policy's reserved share
+    applies to these top places.
+    """
+    from flask import current_app
+
     from jobmatch.people.services import masked_id, masked_phone
+
+    limit = limit or int(current_app.config.get("MATCHING_SHORTLIST_SIZE", 30))
 
     status = service.scorer_status()
     empty = EngineShortlist(posting, [], [], 0, 0, "", status["label"], status["warning"])

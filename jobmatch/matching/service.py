@@ -143,6 +143,15 @@ def invalidate() -> None:
         state.checked_at = 0.0
 
 
+def reset() -> None:
+    """Forget this process's engine (as a restart would): the next call rebuilds and reloads the scorer.
+
+    The artefact is verified whenever it is loaded, i.e. on every rebuild; a file changed on disk
+    while a verified copy is in memory is caught at the next rebuild.
+    """
+    current_app.extensions.pop("matching", None)
+
+
 def models_dir() -> Path:
     """The instance folder's models/ directory (artefacts)."""
     return Path(current_app.instance_path) / "models"

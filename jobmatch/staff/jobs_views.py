@@ -93,7 +93,7 @@ def edit_posting(posting_id: int | None = None):
 def posting(posting_id: int):
     """A posting, its referrals of people in the region, and the ranked shortlist of the region."""
     p = jobs.get_posting(posting_id, current_scope())
-    result = matching_pages.posting_shortlist(p, current_scope(), limit=30)
+    result = matching_pages.posting_shortlist(p, current_scope())
     rows, _total = jobs.list_referrals(current_scope(), posting=p, limit=500)
     audit.record("view_shortlist", "posting", p.id, shown=len(result.candidates))
     db.session.commit()
