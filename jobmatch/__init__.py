@@ -82,6 +82,7 @@ def create_app(config: type | object | None = None, **overrides) -> Flask:
 
 
 def _register_blueprints(app: Flask) -> None:
+    import jobmatch.staff.occupation_views  # noqa: F401  (adds 职业分布 to the staff blueprint)
     from jobmatch.accounts.views import bp as auth_bp
     from jobmatch.api.views import bp as api_bp
     from jobmatch.broker.views import bp as broker_bp

@@ -16,7 +16,7 @@ from jobmatch.accounts.permissions import current_scope, require_roles
 from jobmatch.broker import forms
 from jobmatch.errors import JobmatchError, ValidationError
 from jobmatch.extensions import db
-from jobmatch.jobs import performance
+from jobmatch.jobs import occupation_codes, performance
 from jobmatch.jobs import services as jobs
 from jobmatch.jobs import shortlist as ranking
 from jobmatch.jobs.enums import PostingStatus, ReferralOutcome
@@ -68,7 +68,9 @@ def edit_posting(posting_id: int | None = None):
             errors = err.fields or {"": err.message}
     elif request.method == "POST":
         errors = {name: "；".join(msgs) for name, msgs in form.errors.items()}
-    return render_template("broker/posting_edit.html", form=form, posting=posting, errors=errors), (422 if errors else 200)
+    suggestions = occupation_codes.candidates(form.title.data or "")
+    return render_template("broker/posting_edit.html", form=form, posting=posting, errors=errors,
+                           suggestions=suggestions), (422 if errors else 200)
 
 
 def _posting_data(posting) -> dict:
@@ -88,6 +90,7 @@ def _posting_data(posting) -> dict:
         "wage_max": num(posting.wage_max), "board_lodging": posting.board_lodging,
         "deadline": posting.deadline.isoformat() if posting.deadline else "",
         "longitude": num(posting.longitude), "latitude": num(posting.latitude),
+        "csco_code": posting.csco_code if posting.csco_confirmed else "",
     }
 
 

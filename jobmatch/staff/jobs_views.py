@@ -19,7 +19,7 @@ from jobmatch.broker import forms as job_forms
 from jobmatch.database import today
 from jobmatch.errors import JobmatchError, NotFound, ValidationError
 from jobmatch.extensions import db
-from jobmatch.jobs import batches, performance, subsidies
+from jobmatch.jobs import batches, occupation_codes, performance, subsidies
 from jobmatch.jobs import services as jobs
 from jobmatch.jobs import shortlist as ranking
 from jobmatch.jobs.enums import Channel, EmployerKind, PostingStatus, ReferralOutcome, SubsidyKind
@@ -86,7 +86,9 @@ def edit_posting(posting_id: int | None = None):
             errors = err.fields or {"": err.message}
     elif request.method == "POST":
         errors = {name: "；".join(msgs) for name, msgs in form.errors.items()}
-    return render_template("broker/posting_edit.html", form=form, posting=posting, errors=errors), (422 if errors else 200)
+    suggestions = occupation_codes.candidates(form.title.data or "")
+    return render_template("broker/posting_edit.html", form=form, posting=posting, errors=errors,
+                           suggestions=suggestions), (422 if errors else 200)
 
 
 @bp.route("/jobs/postings/<int:posting_id>")
