@@ -67,15 +67,6 @@ def _s(column):
     return sa.type_coerce(column, sa.String)
 
 
-def _occupation_codes(person_ids: list[int]) -> dict[int, list[str]]:
-    """CSCO codes per person, from the occupations package when it is installed (else none)."""
-    try:
-        from jobmatch.people.occupations import person_occupation_codes
-    except ImportError:
-        return {}
-    return person_occupation_codes(person_ids)
-
-
 def load_records(on: dt.date | None = None) -> Snapshot:
     """Everything the engine needs, read from the database in bulk (see the module docstring)."""
     import time
@@ -111,7 +102,12 @@ def load_records(on: dt.date | None = None) -> Snapshot:
         if implied is not None:
             skills[pid].append(implied)  # a certificate implies its skill (as in the jobs shortlist)
     pw_months = {pid: days * 12 // 365 for pid, days in public_welfare_days(None, on).items()}
-    occupations = _occupation_codes([r[0] for r in rows])
+    # CSCO codes of the person's skills (typed or implied by a certificate). Not the codes of postings
+    # they were hired into (jobs.occupation_codes.person_occupation_codes adds those): for training
+    # that would hand the outcome being learned to the occupation-similarity feature.
+    skill_code = {sid: code for sid, code in db.session.execute(
+        sa.select(Skill.id, Skill.occupation_code).where(Skill.occupation_code.is_not(None),
+                                                         Skill.occupation_code != ""))}
     timings["people_details"] = time.perf_counter() - t0
 
     people: list[PersonRecord] = []
@@ -127,7 +123,8 @@ def load_records(on: dt.date | None = None) -> Snapshot:
             expected_wage=r[9], has_care_duty=bool(r[10]), is_monitored=bool(r[11]),
             in_zero_employment_household=bool(is_zero), site_lon=lon, site_lat=lat, county_id=county_id,
             province=province, skill_ids=tuple(dict.fromkeys(skills.get(pid, ()))),
-            certificates=tuple(certs.get(pid, ())), occupation_codes=tuple(occupations.get(pid, ())),
+            certificates=tuple(certs.get(pid, ())),
+            occupation_codes=tuple(dict.fromkeys(skill_code[s] for s in skills.get(pid, ()) if s in skill_code)),
             public_welfare_months_held=pw_months.get(pid, 0),
         ))
         site_of[pid] = r[2]
@@ -138,14 +135,12 @@ def load_records(on: dt.date | None = None) -> Snapshot:
     t1 = time.perf_counter()
     referred = sa.select(Referral.posting_id)
     wanted = sa.or_(Posting.status == PostingStatus.OPEN, Posting.id.in_(referred))
-    csco = getattr(Posting, "csco_code", None)
-    extra = [csco] if csco is not None else []
     prow = db.session.execute(sa.select(
         Posting.id, Posting.code, Posting.employer_id, _s(Posting.channel), Posting.title, Posting.province,
         Posting.county_id, Posting.site_id, Posting.workplace, Posting.longitude, Posting.latitude,
         Posting.min_age, Posting.max_age, _s(Posting.education), _s(Posting.intensity), _s(Posting.hours),
         Posting.wage_min, Posting.wage_max, Posting.board_lodging, Posting.headcount, _s(Posting.status),
-        Posting.deadline, *extra,
+        Posting.deadline, Posting.csco_code,
     ).where(wanted).order_by(Posting.id)).all()
     must: dict[int, list[int]] = defaultdict(list)
     nice: dict[int, list[int]] = defaultdict(list)
@@ -177,7 +172,7 @@ def load_records(on: dt.date | None = None) -> Snapshot:
         is_open = q[20] == PostingStatus.OPEN.name and (q[21] is None or q[21] >= on)
         postings.append(PostingRecord(
             posting_id=qid, code=q[1], employer_id=q[2], channel=q[3], title=q[4],
-            csco_code=(q[22] or None) if extra else None,
+            csco_code=q[22] or None,
             province=normalize_province(q[5]) or home,
             county_id=q[6] if place is Place.LOCAL else None, lon=lon, lat=lat, min_age=q[11], max_age=q[12],
             education=EDUCATION_ORDINAL.get(q[13]), must_skill_ids=tuple(must.get(qid, ())),

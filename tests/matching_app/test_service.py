@@ -47,6 +47,14 @@ def test_records_come_from_the_database(app):
     assert codes[posting.code].county_id == z.county_id
     assert draft.code not in codes  # neither open nor referred to
     assert snap.site_of[zhang.id] == zhang.site_id
+    # occupation codes: the posting's CSCO code, the person's from their skills (not from placements)
+    from jobmatch.vocab.models import Skill
+
+    sewing = db.session.scalar(sa.select(Skill).where(Skill.name == "缝纫"))
+    assert sewing.occupation_code and z.occupation_codes == (sewing.occupation_code,)
+    db.session.refresh(posting)
+    assert codes[posting.code].csco_code == posting.csco_code
+    assert by_id[li.id].occupation_codes == ()
 
 
 def test_engine_is_cached_and_rebuilt_after_a_write(app):
