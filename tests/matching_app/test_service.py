@@ -108,3 +108,19 @@ def test_shortlist_pool_is_scoped_and_not_in_work(app):
 
     assert service.shortlist(posting.code, scope=Scope(frozenset(), "无")).model_order == []
     assert service.shortlist(posting.code, consenting_only=True).model_order == []  # nobody consented
+
+
+def test_background_rebuild_serves_the_old_engine_meanwhile(app):
+    import time
+
+    (zhang, _li, _wang), _posting, _draft = _county()
+    app.config["MATCHING_BACKGROUND_REBUILD"] = True
+    first = service.get_engine()
+    newcomer = make_people(person_fields(name="赵六", household_code="HH9"))[0]
+    assert service.get_engine() is first  # answered at once from the current engine
+    deadline = time.monotonic() + 120
+    while service._state().rebuilding and time.monotonic() < deadline:
+        time.sleep(0.05)
+    second = service.get_engine()
+    assert second is not first and newcomer.id in second.data.people.index
+    assert service._state().builds == 2
