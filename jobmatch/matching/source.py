@@ -113,19 +113,23 @@ def load_records(on: dt.date | None = None) -> Snapshot:
     people: list[PersonRecord] = []
     site_of: dict[int, int] = {}
     consenting = []
-    for r, is_zero in zip(rows, zero, strict=True):
+    where = {sid: (county_id, lon, lat, regions.get(county_id, (None, None))[1] or home)
+             for sid, (county_id, lon, lat) in sites.items()}
+    nowhere = (None, None, None, home)
+    empty: tuple = ()
+    for r, is_zero in zip(rows, zero.tolist(), strict=True):
         pid = r[0]
-        county_id, lon, lat = sites.get(r[2], (None, None, None))
-        province = regions.get(county_id, (None, None))[1] or home
+        county_id, lon, lat, province = where.get(r[2], nowhere)
+        held = skills.get(pid)
+        if held:
+            held = tuple(dict.fromkeys(held))
+            codes = tuple(dict.fromkeys(skill_code[x] for x in held if x in skill_code)) if skill_code else empty
+        else:
+            held = codes = empty
         people.append(PersonRecord(
-            person_id=pid, birth_date=r[3], sex=_SEX.get(r[4]), education=EDUCATION_ORDINAL.get(r[5]),
-            labor_capacity=r[6], employment_status=r[7], work_preference=r[8] or "NONE",
-            expected_wage=r[9], has_care_duty=bool(r[10]), is_monitored=bool(r[11]),
-            in_zero_employment_household=bool(is_zero), site_lon=lon, site_lat=lat, county_id=county_id,
-            province=province, skill_ids=tuple(dict.fromkeys(skills.get(pid, ()))),
-            certificates=tuple(certs.get(pid, ())),
-            occupation_codes=tuple(dict.fromkeys(skill_code[s] for s in skills.get(pid, ()) if s in skill_code)),
-            public_welfare_months_held=pw_months.get(pid, 0),
+            pid, r[3], _SEX.get(r[4]), EDUCATION_ORDINAL.get(r[5]), r[6], r[7], r[8] or "NONE", r[9],
+            bool(r[10]), bool(r[11]), is_zero, lon, lat, county_id, province, held,
+            tuple(certs.get(pid, empty)), codes, pw_months.get(pid, 0),
         ))
         site_of[pid] = r[2]
         if r[12] is not None:
@@ -144,23 +148,25 @@ def load_records(on: dt.date | None = None) -> Snapshot:
     ).where(wanted).order_by(Posting.id)).all()
     must: dict[int, list[int]] = defaultdict(list)
     nice: dict[int, list[int]] = defaultdict(list)
+    wanted_ids = {q[0] for q in prow}
     for qid, sid, required in db.session.execute(
             sa.select(PostingSkill.posting_id, PostingSkill.skill_id, PostingSkill.is_required)
-            .where(PostingSkill.skill_id.is_not(None), PostingSkill.posting_id.in_(sa.select(Posting.id).where(wanted)))
-            .order_by(PostingSkill.posting_id, PostingSkill.position)):
-        (must if required else nice)[qid].append(sid)
+            .where(PostingSkill.skill_id.is_not(None)).order_by(PostingSkill.posting_id, PostingSkill.position)):
+        if qid in wanted_ids:
+            (must if required else nice)[qid].append(sid)
     required_certs: dict[int, list[int]] = defaultdict(list)
     for qid, cid in db.session.execute(
             sa.select(PostingCertificate.posting_id, PostingCertificate.certificate_id)
-            .where(PostingCertificate.posting_id.in_(sa.select(Posting.id).where(wanted)))
             .order_by(PostingCertificate.posting_id, PostingCertificate.position)):
-        required_certs[qid].append(cid)
+        if qid in wanted_ids:
+            required_certs[qid].append(cid)
     hired = dict(db.session.execute(
         sa.select(Referral.posting_id, sa.func.count())
         .join(Posting, Posting.id == Referral.posting_id)
         .where(Posting.status == PostingStatus.OPEN, Referral.outcome == ReferralOutcome.HIRED)
         .group_by(Referral.posting_id)).all())
     postings: list[PostingRecord] = []
+    province_of: dict = {}
     for q in prow:
         qid = q[0]
         channel = Channel[q[3]]
@@ -173,7 +179,7 @@ def load_records(on: dt.date | None = None) -> Snapshot:
         postings.append(PostingRecord(
             posting_id=qid, code=q[1], employer_id=q[2], channel=q[3], title=q[4],
             csco_code=q[22] or None,
-            province=normalize_province(q[5]) or home,
+            province=province_of.setdefault(q[5], normalize_province(q[5]) or home),
             county_id=q[6] if place is Place.LOCAL else None, lon=lon, lat=lat, min_age=q[11], max_age=q[12],
             education=EDUCATION_ORDINAL.get(q[13]), must_skill_ids=tuple(must.get(qid, ())),
             nice_skill_ids=tuple(nice.get(qid, ())), required_certificate_ids=tuple(required_certs.get(qid, ())),
