@@ -41,7 +41,10 @@ def person_recommendations(person_id: int):
     p = people.get_person(person_id, api_scope())
     if _is_broker() and p.broker_consent_on is None:
         raise NotFound("找不到该人员，或不在您的管辖范围内")
-    ranking = service.rank_for_person(p.id, top=top, ask_out_of_area=ask)
+    try:
+        ranking = service.rank_for_person(p.id, top=top, ask_out_of_area=ask)
+    except service.UnknownPerson:
+        raise NotFound("此人刚登记，匹配数据正在更新，请稍后再试") from None
     status = service.scorer_status()
     audit.record("api_read", "person", p.id, what="recommendations")
     db.session.commit()

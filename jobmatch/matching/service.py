@@ -363,6 +363,9 @@ def scorer_status() -> dict:
 def rank_for_person(person_id: int, *, top: int | None = None, ask_out_of_area: bool = False):
     """The engine's PersonRanking for a register person (UnknownPerson if not in the register)."""
     engine = get_engine()
+    if person_id not in engine.data.people.index:
+        invalidate()  # perhaps added by another process since the last check
+        engine = get_engine()
     try:
         return engine.rank_for_person(person_id, top=top, ask_out_of_area=ask_out_of_area)
     except KeyError as exc:

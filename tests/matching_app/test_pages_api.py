@@ -140,3 +140,17 @@ def test_openapi_lists_the_matching_endpoints(client, county):
     assert "/api/v1/people/{person_id}/recommendations" in doc["paths"]
     assert "/api/v1/postings/{code}/shortlist" in doc["paths"]
     assert {"Recommendations", "Shortlist"} <= set(doc["components"]["schemas"])
+
+
+def test_person_newer_than_the_engine_gets_a_message_not_an_error(client, login_as, county, monkeypatch):
+    (a, _b, _c, _d), _posting, _export = county
+    login_as("county_reviewer")
+
+    def stale(person_id, **kw):
+        raise service.UnknownPerson(person_id)
+
+    monkeypatch.setattr(service, "rank_for_person", stale)
+    response = client.get(f"/staff/jobs/people/{a.id}/postings")
+    assert response.status_code == 200 and "匹配数据正在更新" in response.get_data(as_text=True)
+    api = client.get(f"/api/v1/people/{a.id}/recommendations", headers=bearer(make_user("county_reviewer")))
+    assert api.status_code == 404 and "匹配数据正在更新" in api.get_json()["error"]["message"]
