@@ -86,6 +86,7 @@ def _register_blueprints(app: Flask) -> None:
     from jobmatch.accounts.views import bp as auth_bp
     from jobmatch.api.views import bp as api_bp
     from jobmatch.broker.views import bp as broker_bp
+    from jobmatch.matching import api_views, staff_views  # noqa: F401  (matching API endpoints and staff pages)
     from jobmatch.staff import jobs_views  # noqa: F401  (adds the job pages to the staff blueprint)
     from jobmatch.staff.training_views import bp as training_bp
     from jobmatch.staff.views import bp as staff_bp
