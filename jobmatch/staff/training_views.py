@@ -81,13 +81,12 @@ def progress():
     """培训率 / 持证率 with targets, month-by-month charts, and a breakdown by county, township or site."""
     scope, area = _area_scope(request.args.get("area"))
     on = today()
-    site_counts = indicators.counts_by_site(scope, on)
+    site_counts, series = indicators.progress_figures(scope, months=24, on=on)
     total = indicators.Counts()
     for counts in site_counts.values():
         total.add(counts)
     level = "site" if area and area[0] == "site" else indicators.scope_level(scope)
     rows = indicators.rates_by_area(scope, level, on, site_counts=site_counts)
-    series = indicators.monthly_series(scope, months=24, on=on)
     target_region = area[1] if area and area[0] != "site" else getattr(current_user.region, "id", None)
     target = training.targets_for([target_region], on.year).get(target_region) if target_region else None
     chart = {
