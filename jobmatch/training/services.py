@@ -263,6 +263,24 @@ def _link_postings(course: Course, f: CourseFields) -> None:
     course.postings = list(db.session.scalars(sa.select(Posting).where(Posting.id.in_(ids)))) if ids else []
 
 
+def employers_in_scope(scope: Scope) -> list:
+    """Employers of the jobs register managed in the counties of ``scope``."""
+    from jobmatch.jobs.models import Employer
+
+    return list(db.session.scalars(
+        sa.select(Employer).where(Employer.county_id.in_(county_ids_of(scope))).order_by(Employer.name)))
+
+
+def postings_by_ids(ids: tuple[int, ...] | None, scope: Scope) -> list:
+    """Postings of the counties of ``scope`` among ``ids`` (for showing links), by code."""
+    from jobmatch.jobs.models import Posting
+
+    if not ids:
+        return []
+    return list(db.session.scalars(sa.select(Posting).where(
+        Posting.id.in_(sorted(set(ids))), Posting.county_id.in_(county_ids_of(scope))).order_by(Posting.code)))
+
+
 def _next_code(year: int) -> str:
     prefix = f"PX{year}-"
     last = db.session.scalar(sa.select(sa.func.max(Course.code)).where(Course.code.like(prefix + "%")))
@@ -482,6 +500,20 @@ def enroll(course: Course, person: Person, *, source: EnrollSource = EnrollSourc
     db.session.flush()
     audit.record("enroll", "person", person.id, actor=actor, course=course.code, source=source.label)
     return enrollment
+
+
+def enroll_many(course: Course, persons: list[Person], *, scope: Scope, actor=None,
+                on: dt.date | None = None) -> list[Enrollment]:
+    """Enrol several people at once (staff ticking job seekers who lack the course's target).
+
+    All or nothing: the seats are checked for the whole group first, then each enrolment is
+    validated as :func:`enroll`; on any error nothing is kept (the caller rolls back).
+    """
+    taken = _active_count(course.id)
+    if taken + len(persons) > course.capacity:
+        raise Conflict(f"课程“{course.name}”计划 {course.capacity} 人，已报名 {taken} 人，"
+                       f"只剩 {max(0, course.capacity - taken)} 个名额，不能再报名 {len(persons)} 人")
+    return [enroll(course, person, scope=scope, actor=actor, on=on) for person in persons]
 
 
 def drop(enrollment: Enrollment, *, on: dt.date | None = None, note: str | None = None, actor=None) -> Enrollment:
