@@ -23,7 +23,7 @@ from jobmatch.places.services import scope_for
 from jobmatch.spreadsheets import roster as roster_sheets
 from jobmatch.spreadsheets.importing import run_import
 from jobmatch.staff import training_forms as forms
-from jobmatch.training import catalogue, gap_whatif, gaps, indicators, outcomes, worklists
+from jobmatch.training import catalogue, figures_cache, gap_whatif, gaps, indicators, outcomes, worklists
 from jobmatch.training import services as training
 from jobmatch.training.enums import CourseKind, EnrollmentStatus, ExamResult
 from jobmatch.training.models import CertificateAward, Enrollment
@@ -81,7 +81,7 @@ def progress():
     """培训率 / 持证率 with targets, month-by-month charts, and a breakdown by county, township or site."""
     scope, area = _area_scope(request.args.get("area"))
     on = today()
-    site_counts, series = indicators.progress_figures(scope, months=24, on=on)
+    site_counts, series = figures_cache.cached("progress", scope, indicators.progress_figures, 24, on)
     total = indicators.Counts()
     for counts in site_counts.values():
         total.add(counts)
@@ -616,7 +616,7 @@ def num1(value) -> str:
 @bp.route("/gaps")
 def gaps_report():
     """技能缺口: skills and certificates open postings require, against the job seekers who hold them."""
-    report = gaps.skill_gap_report(current_scope())
+    report = figures_cache.cached("gaps", current_scope(), gaps.skill_gap_report)
     return render_template("training/gaps.html", report=report, prefill=gaps.course_prefill,
                            can_edit=current_user.role in ADMIN_ROLES, max_n=gap_whatif.MAX_N)
 

@@ -21,7 +21,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-import numpy as np
 import sqlalchemy as sa
 
 from jobmatch.database import today
@@ -63,6 +62,8 @@ class GapRow:
     lack: int = 0
     planned_seats: int = 0
     employers: list[EmployerDemand] = field(default_factory=list)
+    #: certificates: the skill the catalogue says it implies (pre-filled on the course form)
+    implied_skill_id: int | None = None
 
     @property
     def gap(self) -> int:
@@ -116,28 +117,29 @@ def skill_gap_report(scope: Scope, on: dt.date | None = None) -> GapReport:
     skills = _demand("skill", skill_pairs, Skill)
     certs = _demand("certificate", cert_pairs, Certificate)
 
-    # supply among job seekers: the seekers' ids once (covering person index), then the holders
-    # of the few items asked for (covering skill / certificate indexes), matched in numpy —
-    # a join per holder row is several times slower on SQLite (docs/training.md §Speed)
-    conn = db.session.connection()
-    seeker_ids = np.array(conn.execute(sa.select(Person.id).where(seekers)).scalars().all(), dtype=np.int64)
-    seeker_ids.sort()
-    n_seekers = len(seeker_ids)
+    # supply among job seekers: holders of the few items asked for (index on the item) whose
+    # person is in the seekers' set (one pass over the covering person index, hashed once);
+    # grouped in SQL, so no holder row reaches Python (docs/training.md §Speed)
+    seeker_ids = sa.select(Person.id).where(seekers)
+    n_seekers = db.session.scalar(sa.select(sa.func.count()).select_from(Person).where(seekers)) or 0
     if skills:
-        rows = conn.execute(sa.select(PersonSkill.skill_id, PersonSkill.person_id)
-                            .where(PersonSkill.skill_id.in_(list(skills)))).all()
-        for item, n in _distinct_holders(rows, seeker_ids).items():
+        for item, n in db.session.execute(
+            sa.select(PersonSkill.skill_id, sa.func.count(sa.distinct(PersonSkill.person_id)))
+            .where(PersonSkill.skill_id.in_(list(skills)), PersonSkill.person_id.in_(seeker_ids))
+            .group_by(PersonSkill.skill_id)
+        ):
             skills[item].have = n
     if certs:
-        is_valid = sa.case((sa.or_(PersonCertificate.expires_on.is_(None), PersonCertificate.expires_on > on), 1),
-                           else_=0)
-        rows = conn.execute(
-            sa.select(PersonCertificate.certificate_id, PersonCertificate.person_id, is_valid)
-            .where(PersonCertificate.certificate_id.in_(list(certs)))).all()
-        valid = _distinct_holders([r for r in rows if r[2]], seeker_ids)
-        for item, n in _distinct_holders(rows, seeker_ids).items():
-            certs[item].have = valid.get(item, 0)
-            certs[item].expired = n - certs[item].have
+        valid = sa.or_(PersonCertificate.expires_on.is_(None), PersonCertificate.expires_on > on)
+        for item, n_valid, n_any in db.session.execute(
+            sa.select(PersonCertificate.certificate_id,
+                      sa.func.count(sa.distinct(sa.case((valid, PersonCertificate.person_id)))),
+                      sa.func.count(sa.distinct(PersonCertificate.person_id)))
+            .join(Person, Person.id == PersonCertificate.person_id)
+            .where(PersonCertificate.certificate_id.in_(list(certs)), seekers)
+            .group_by(PersonCertificate.certificate_id)
+        ):
+            certs[item].have, certs[item].expired = n_valid, n_any - n_valid
 
     # courses already planned or running for it
     counties = county_ids_of(scope)
@@ -150,26 +152,15 @@ def skill_gap_report(scope: Scope, on: dt.date | None = None) -> GapReport:
             ):
                 rows[item].planned_seats = int(seats or 0)
 
+    if certs:
+        for cid, sid in db.session.execute(sa.select(Certificate.id, Certificate.skill_id)
+                                           .where(Certificate.id.in_(list(certs)))):
+            certs[cid].implied_skill_id = sid
     for row in [*skills.values(), *certs.values()]:
         row.lack = n_seekers - row.have
     order = lambda r: (-r.gap, -r.postings, r.name)  # noqa: E731
     return GapReport(n_seekers, n_postings, int(headcount), sorted(skills.values(), key=order),
                      sorted(certs.values(), key=order), on)
-
-
-def _distinct_holders(rows, seeker_ids: np.ndarray) -> dict[int, int]:
-    """Distinct job seekers per item from (item, person) rows."""
-    if not rows:
-        return {}
-    pairs = np.fromiter((v for row in rows for v in row[:2]), np.int64, 2 * len(rows)).reshape(-1, 2)
-    pos = np.searchsorted(seeker_ids, pairs[:, 1])
-    pos[pos >= len(seeker_ids)] = 0
-    pairs = pairs[(seeker_ids[pos] == pairs[:, 1]) if len(seeker_ids) else np.zeros(len(pairs), bool)]
-    if not len(pairs):
-        return {}
-    keys = np.unique(pairs[:, 0] * (1 << 32) + pairs[:, 1])
-    items, counts = np.unique(keys >> 32, return_counts=True)
-    return {int(i): int(n) for i, n in zip(items, counts, strict=True)}
 
 
 def _demand(kind: str, pairs: sa.Select, model) -> dict[int, GapRow]:
@@ -193,18 +184,21 @@ def _demand(kind: str, pairs: sa.Select, model) -> dict[int, GapRow]:
     return rows
 
 
-def course_prefill(row_kind: str, item_id: int, employer: EmployerDemand | None, item_name: str) -> dict:
-    """Query arguments of the one-step 订单培训 form for a gap row (and one of its employers)."""
-    args: dict = {"kind": CourseKind.ORDER.value, "capacity": 30}
+def course_prefill(row_kind: str, item_id: int, employer: EmployerDemand | None, item_name: str,
+                   implied_skill_id: int | None = None) -> dict:
+    """Query arguments of the one-step 订单培训 form for a gap row (and one of its employers).
+
+    A certificate row also pre-fills the certificate's implied skill (``implied_skill_id``, or
+    looked up when not given)."""
+    args: dict = {"kind": CourseKind.ORDER.value, "capacity": 30, "name": f"{item_name}订单培训班"}
     if row_kind == "skill":
         args["skill_id"] = item_id
-        args["name"] = f"{item_name}订单培训班"
     else:
         args["certificate_id"] = item_id
-        args["name"] = f"{item_name}订单培训班"
-        implied = db.session.scalar(sa.select(Certificate.skill_id).where(Certificate.id == item_id))
-        if implied:
-            args["skill_id"] = implied
+        if implied_skill_id is None:
+            implied_skill_id = db.session.scalar(sa.select(Certificate.skill_id).where(Certificate.id == item_id))
+        if implied_skill_id:
+            args["skill_id"] = implied_skill_id
     if employer is not None:
         args["employer_id"] = employer.employer_id
         args["posting_ids"] = ",".join(str(i) for i in employer.posting_ids)

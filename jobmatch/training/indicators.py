@@ -308,14 +308,18 @@ def _per_month_ordinals(ordinals: np.ndarray, days: list[dt.date]) -> dict[str, 
 
 
 def _count_in_windows(birth, start, end, owner, windows, evals) -> np.ndarray:
-    """For each month k: rows with birth in window k, start ≤ day k (< end), counted per distinct owner."""
-    counts = np.zeros(len(evals), dtype=np.int64)
-    for k in range(len(evals)):
-        mask = (birth > windows[k, 0]) & (birth <= windows[k, 1]) & (start <= evals[k])
-        if end is not None:
-            mask &= end > evals[k]
-        counts[k] = len(np.unique(owner[mask])) if owner is not None else int(mask.sum())
-    return counts
+    """For each month k: distinct owners with a row whose birth is in window k and start ≤ day k
+    (< end) — one rows × months boolean matrix, OR-reduced per owner (no loop over months)."""
+    if not len(owner):
+        return np.zeros(len(evals), dtype=np.int64)
+    order = np.argsort(owner, kind="stable")
+    owner, birth, start = owner[order], birth[order], start[order]
+    hit = (start[:, None] <= evals[None, :]) & (birth[:, None] > windows[None, :, 0]) \
+        & (birth[:, None] <= windows[None, :, 1])
+    if end is not None:
+        hit &= end[order][:, None] > evals[None, :]
+    firsts = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]])
+    return np.logical_or.reduceat(hit, firsts, axis=0).sum(0).astype(np.int64)
 
 
 def _per_month(days: list[dt.date]) -> dict[str, int]:

@@ -148,3 +148,21 @@ def test_gap_pages_render_in_scope(client, login_as, world):
     bad = client.get(f"/staff/training/gaps/certificate/{forklift.id}?n=0")
     assert bad.status_code in (400, 422) and "人数应为" in bad.get_data(as_text=True)
     assert client.get("/staff/training/gaps/certificate/999999?n=3").status_code == 404
+
+
+def test_cached_figures_follow_every_write_of_this_process(app, world):
+    from jobmatch.training import figures_cache
+
+    scope, (wang, zhang, *_rest), forklift, _postings = world
+    first = figures_cache.cached("gaps", scope, gaps.skill_gap_report)
+    assert first.certificates[0].have == 1
+    first.certificates[0].have = 99  # callers get a copy; the cache keeps its own
+    assert figures_cache.cached("gaps", scope, gaps.skill_gap_report).certificates[0].have == 1
+    training.award_certificate(zhang, forklift, awarded_on=TODAY - dt.timedelta(days=2), evidence="原件已核验")
+    db.session.commit()
+    assert figures_cache.cached("gaps", scope, gaps.skill_gap_report).certificates[0].have == 2
+    app.config["TRAINING_FIGURES_CACHE_SECONDS"] = 0
+    try:
+        assert figures_cache.cached("gaps", scope, gaps.skill_gap_report).certificates[0].have == 2
+    finally:
+        app.config.pop("TRAINING_FIGURES_CACHE_SECONDS")
