@@ -48,6 +48,8 @@ def test_reviewer_creates_an_order_course_from_a_skill_gap_and_enrols_people(app
 
     sign_in(page, live_server, user.username)
     page.goto(f"{live_server}/staff/training/gaps")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "training-gaps.png"), full_page=True)
     row = page.locator(f"#gap-certificate-{cert.id}")
     assert "平利县毛绒玩具社区工厂" in row.inner_text()
     cells = row.locator("td.num").all_inner_texts()
@@ -79,7 +81,6 @@ def test_reviewer_creates_an_order_course_from_a_skill_gap_and_enrols_people(app
     assert "已为 2 人报名" in page.inner_text(".flash-success")
     assert "已报名 2 / 30 人" in page.inner_text("#seats")
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Enrollment)) == 2
-    ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "training-course-enrolled.png"), full_page=True)
 
     page.click("text=培训与持证进度")
