@@ -2,8 +2,9 @@
 matching engine's hard limits (``jobmatch/matching/limits.py``) on the engine's records
 (``jobmatch/matching/service.py``: one cached engine per process, rebuilt on data changes).
 
-For the open postings of the user's counties that require X, and the engine's job seekers of
-the user's region who are not in work (the shortlist's candidates):
+For the open postings of the user's counties that require X, and the job seekers of the
+user's region (the report's: able, 未就业 / 其他) who are also the engine's job seekers (some
+stated willingness to work) — only ``service.get_engine()`` and the engine's data are used:
 
 1. ``limits.check`` gives every (person, posting) pair its hard-limit mask as things are;
 2. the same rule with X held and valid: a person lacking X gets X added to what they hold
@@ -29,8 +30,9 @@ import sqlalchemy as sa
 from jobmatch.database import today
 from jobmatch.extensions import db
 from jobmatch.jobs.models import Posting, PostingCertificate
+from jobmatch.people.models import Person
 from jobmatch.places.services import Scope
-from jobmatch.training.gaps import open_postings_clause
+from jobmatch.training.gaps import open_postings_clause, seeker_clause
 
 #: the most people a what-if may add (the page's field allows 1 … MAX_N)
 MAX_N = 500
@@ -75,13 +77,15 @@ def postings_opened_if_certified(scope: Scope, certificate_id: int, n: int, *, e
     if not posting_ids:
         return result
     engine = engine or matching.get_engine()
-    state = matching.engine_state()
     d = engine.data
     qrows = np.array([d.postings.index[p] for p in posting_ids if p in d.postings.index], dtype=np.int32)
     qrows = qrows[d.postings.is_open[qrows]]
-    people = d.job_seekers()
-    keep = state.seeking[people] & np.isin(state.site_ids[people], np.fromiter(scope.site_ids, np.int64))
-    prows = people[keep].astype(np.int32)
+    # the region's job seekers not in work (SQL, as the report), among the engine's job seekers
+    # (who also stated some willingness to work)
+    ids = db.session.connection().execute(sa.select(Person.id).where(seeker_clause(scope, today()))).scalars().all()
+    index = d.people.index
+    rows = np.array([index[i] for i in ids if i in index], dtype=np.int32)
+    prows = np.intersect1d(rows, d.job_seekers()).astype(np.int32)
     slots = d.postings.slots[qrows].astype(np.int64)
     result.postings, result.slots = len(qrows), int(slots.sum())
     if not len(prows) or not len(qrows):

@@ -9,8 +9,8 @@ import pytest
 import sqlalchemy as sa
 
 from jobmatch.extensions import db
-from jobmatch.training.models import Course, Enrollment
 from jobmatch.people.enums import WorkPreference
+from jobmatch.training.models import Course, Enrollment
 from tests.conftest import ARTIFACTS
 from tests.factories import PASSWORD, make_people, make_site, make_user, person_fields
 from tests.jobs.helpers import make_posting
