@@ -44,10 +44,27 @@ class CourseForm(Form):
     hours = IntegerField("课时", validators=[Optional()])
     description = TextAreaField("说明")
     is_open_for_signup = BooleanField("在自助终端开放报名", default=True)
+    employer_id = SelectField("关联用工单位（岗位库）", coerce=_optional_int, choices={}, validate_choice=False)
+    #: ids of the linked postings, comma-separated (filled from a skill gap; shown as a list)
+    posting_ids = StringField("关联岗位")
+
+    def posting_id_list(self) -> tuple[int, ...] | None:
+        """The linked posting ids, or None when the field was not sent (an edit keeps the links)."""
+        raw = (self.posting_ids.data or "").strip()
+        if self.posting_ids.raw_data is None and not raw:
+            return None
+        try:
+            return tuple(int(v) for v in raw.replace("，", ",").split(",") if v.strip())
+        except ValueError:
+            return (-1,)  # refused by the service: 关联的岗位不存在
 
 
 class EnrollForm(Form):
     person_id = IntegerField("人员", validators=[Optional()])
+
+
+class EnrollManyForm(Form):
+    """Enrol the ticked people (checkboxes named person_id) at once."""
 
 
 class SessionForm(Form):

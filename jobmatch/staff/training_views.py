@@ -23,7 +23,7 @@ from jobmatch.places.services import scope_for
 from jobmatch.spreadsheets import roster as roster_sheets
 from jobmatch.spreadsheets.importing import run_import
 from jobmatch.staff import training_forms as forms
-from jobmatch.training import catalogue, indicators, outcomes, worklists
+from jobmatch.training import catalogue, figures_cache, gap_whatif, gaps, indicators, outcomes, worklists
 from jobmatch.training import services as training
 from jobmatch.training.enums import CourseKind, EnrollmentStatus, ExamResult
 from jobmatch.training.models import CertificateAward, Enrollment
@@ -81,13 +81,12 @@ def progress():
     """培训率 / 持证率 with targets, month-by-month charts, and a breakdown by county, township or site."""
     scope, area = _area_scope(request.args.get("area"))
     on = today()
-    site_counts = indicators.counts_by_site(scope, on)
+    site_counts, series = figures_cache.cached("progress", scope, indicators.progress_figures, 24, on)
     total = indicators.Counts()
     for counts in site_counts.values():
         total.add(counts)
     level = "site" if area and area[0] == "site" else indicators.scope_level(scope)
     rows = indicators.rates_by_area(scope, level, on, site_counts=site_counts)
-    series = indicators.monthly_series(scope, months=24, on=on)
     target_region = area[1] if area and area[0] != "site" else getattr(current_user.region, "id", None)
     target = training.targets_for([target_region], on.year).get(target_region) if target_region else None
     chart = {
@@ -131,6 +130,7 @@ def _course_form_choices(form: forms.CourseForm) -> None:
     form.skill_id.choices = {"": "（无）"} | {s.id: s.name for s in db.session.scalars(sa.select(Skill).order_by(Skill.name))}
     form.certificate_id.choices = {"": "（无）"} | {
         c.id: f"{c.name}（{c.kind.label}）" for c in db.session.scalars(sa.select(Certificate).order_by(Certificate.kind, Certificate.name))}
+    form.employer_id.choices = {"": "（不关联）"} | {e.id: e.name for e in training.employers_in_scope(scope)}
 
 
 def _course_fields(form: forms.CourseForm) -> training.CourseFields:
@@ -142,6 +142,7 @@ def _course_fields(form: forms.CourseForm) -> training.CourseFields:
         ends_on=form.ends_on.data, capacity=form.capacity.data,
         subsidy_per_trainee=float(form.subsidy_per_trainee.data) if form.subsidy_per_trainee.data is not None else None,
         hours=form.hours.data, description=form.description.data, is_open_for_signup=form.is_open_for_signup.data,
+        employer_id=form.employer_id.data, posting_ids=form.posting_id_list(),
     )
 
 
@@ -153,8 +154,9 @@ def new_course():
     _course_form_choices(form)
     errors: dict[str, str] = {}
     if request.method == "GET":
-        prefill = {key: request.args.get(key) for key in ("name", "employer_name", "place") if request.args.get(key)}
-        for key in ("skill_id", "certificate_id", "certificate_level", "capacity"):
+        prefill = {key: request.args.get(key) for key in ("name", "employer_name", "place", "posting_ids")
+                   if request.args.get(key)}
+        for key in ("skill_id", "certificate_id", "certificate_level", "capacity", "employer_id"):
             if request.args.get(key, type=int):
                 prefill[key] = request.args.get(key, type=int)
         if request.args.get("kind"):
@@ -174,7 +176,8 @@ def new_course():
             errors = err.fields or {"": err.message}
     else:
         errors = _errors(form)
-    return render_template("training/course_edit.html", form=form, errors=errors, course=None), (422 if errors else 200)
+    return render_template("training/course_edit.html", form=form, errors=errors, course=None,
+                           linked=training.postings_by_ids(form.posting_id_list(), current_scope())), (422 if errors else 200)
 
 
 @bp.route("/courses/<int:course_id>/edit", methods=["GET", "POST"])
@@ -184,6 +187,7 @@ def edit_course(course_id: int):
     form = forms.CourseForm(obj=course if request.method == "GET" else None)
     if request.method == "GET":
         form.kind.data = course.kind.value
+        form.posting_ids.data = ",".join(str(p.id) for p in course.postings)
     _course_form_choices(form)
     errors: dict[str, str] = {}
     if form.validate_on_submit():
@@ -197,7 +201,9 @@ def edit_course(course_id: int):
             errors = err.fields or {"": err.message}
     elif request.method == "POST":
         errors = _errors(form)
-    return render_template("training/course_edit.html", form=form, errors=errors, course=course), (422 if errors else 200)
+    linked = training.postings_by_ids(form.posting_id_list(), current_scope())
+    return render_template("training/course_edit.html", form=form, errors=errors, course=course,
+                           linked=linked), (422 if errors else 200)
 
 
 @bp.route("/courses/<int:course_id>")
@@ -218,11 +224,40 @@ def course(course_id: int):
     rows = [(e, people.masked_id(e.person), attended.get(e.id, 0), awards.get(e.id)) for e in enrollments]
     active = db.session.scalar(sa.select(sa.func.count()).select_from(Enrollment).where(
         Enrollment.course_id == c.id, Enrollment.status.in_(training.ACTIVE))) or 0
+    lacking = []
+    if (c.skill_id or c.certificate_id) and c.ends_on >= today():
+        lacking = [(p, people.masked_id(p)) for p in gaps.seekers_lacking(
+            scope, c.county_id, skill_id=None if c.certificate_id else c.skill_id, certificate_id=c.certificate_id,
+            exclude_course_id=c.id, limit=200)]
     return render_template(
         "training/course.html", c=c, rows=rows, held=held, q=q, candidates=candidates, joined=joined, active=active,
         enroll_form=forms.EnrollForm(), session_form=forms.SessionForm(), today=today(),
-        can_edit=current_user.role in ADMIN_ROLES,
+        can_edit=current_user.role in ADMIN_ROLES, lacking=lacking, many_form=forms.EnrollManyForm(),
     )
+
+
+@bp.route("/courses/<int:course_id>/enroll-many", methods=["POST"])
+def enroll_many(course_id: int):
+    """Enrol the ticked job seekers at once — all or nothing."""
+    scope = current_scope()
+    c = training.get_course(course_id, scope)
+    form = forms.EnrollManyForm()
+    if not form.validate_on_submit():
+        raise ValidationError("页面已过期，请刷新后重试")
+    try:
+        ids = sorted({int(v) for v in request.form.getlist("person_id")})
+    except ValueError:
+        ids = []
+    if not ids:
+        flash("请先勾选要报名的人员", "error")
+        return redirect(url_for("training.course", course_id=c.id))
+    try:
+        done = training.enroll_many(c, [people.get_person(i, scope) for i in ids], scope=scope, actor=current_user)
+        db.session.commit()
+        flash(f"已为 {len(done)} 人报名", "success")
+    except JobmatchError as err:
+        _fail(err)
+    return redirect(url_for("training.course", course_id=c.id))
 
 
 @bp.route("/courses/<int:course_id>/enroll", methods=["POST"])
@@ -574,3 +609,37 @@ def num1(value) -> str:
         return "—"
     return f"{float(value):.2f}"
 
+
+
+# --- skill gaps (demand-driven training) --------------------------------------------------------
+
+@bp.route("/gaps")
+def gaps_report():
+    """技能缺口: skills and certificates open postings require, against the job seekers who hold them."""
+    report = figures_cache.cached("gaps", current_scope(), gaps.skill_gap_report)
+    return render_template("training/gaps.html", report=report, prefill=gaps.course_prefill,
+                           can_edit=current_user.role in ADMIN_ROLES, max_n=gap_whatif.MAX_N)
+
+
+@bp.route("/gaps/certificate/<int:certificate_id>")
+def gap_whatif_page(certificate_id: int):
+    """若 N 人取得证书 X: postings that open up, computed with the matching engine's hard limits."""
+    cert = db.session.get(Certificate, certificate_id)
+    if cert is None:
+        raise NotFound("证书目录中没有该证书")
+    n = request.args.get("n", type=int)
+    if n is None or not 1 <= n <= gap_whatif.MAX_N:
+        raise ValidationError(f"人数应为 1 到 {gap_whatif.MAX_N} 之间的整数")
+    scope = current_scope()
+    result = gap_whatif.postings_opened_if_certified(scope, certificate_id, n)
+    chosen = []
+    if result.chosen_person_ids:
+        from jobmatch.people.models import Person
+
+        found = {p.id: p for p in db.session.scalars(sa.select(Person).where(
+            Person.id.in_(result.chosen_person_ids), scope.filter(Person.site_id)))}
+        chosen = [(found[i], people.masked_id(found[i])) for i in result.chosen_person_ids if i in found]
+    opened = training.postings_by_ids(tuple(result.opened_posting_ids), scope) or []
+    return render_template("training/gap_whatif.html", cert=cert, n=n, result=result, chosen=chosen, opened=opened,
+                           can_edit=current_user.role in ADMIN_ROLES,
+                           prefill=gaps.course_prefill("certificate", cert.id, None, cert.name))

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from jobmatch.database import TimestampMixin, enum_column, utcnow
 from jobmatch.extensions import db
+from jobmatch.jobs.models import Employer, Posting
 from jobmatch.people.models import Person, PersonCertificate, PersonSkill
 from jobmatch.places.models import Region, Site
 from jobmatch.training.enums import CourseKind, EnrollmentStatus, EnrollSource, ExamResult
@@ -59,8 +60,10 @@ class Course(TimestampMixin, db.Model):
     )
     #: 1 (一级) … 5 (五级) for leveled certificates
     certificate_level: Mapped[int | None]
-    #: 订单/定向/定岗 training: the employer the trainees are meant for (free text until postings link)
+    #: 订单/定向/定岗 training: the employer the trainees are meant for (free text, or the linked employer's name)
     employer_name: Mapped[str | None] = mapped_column(sa.String(120))
+    #: the employer in the jobs register the order training is for (filled from a skill gap or the form)
+    employer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("employers.id", ondelete="SET NULL"), index=True)
     place: Mapped[str | None] = mapped_column(sa.String(120))
     starts_on: Mapped[dt.date] = mapped_column(index=True)
     ends_on: Mapped[dt.date] = mapped_column(index=True)
@@ -83,6 +86,8 @@ class Course(TimestampMixin, db.Model):
         back_populates="course", cascade="all, delete-orphan", order_by="CourseSession.held_on"
     )
     enrollments: Mapped[list[Enrollment]] = relationship(back_populates="course", order_by="Enrollment.id")
+    employer: Mapped[Employer | None] = relationship()
+    postings: Mapped[list[Posting]] = relationship(secondary="course_postings", order_by="Posting.code")
 
     def status_label(self, on: dt.date) -> str:
         """报名中 / 培训中 / 已结束 on a day."""
@@ -91,6 +96,16 @@ class Course(TimestampMixin, db.Model):
         if on <= self.ends_on:
             return "培训中"
         return "已结束"
+
+
+class CoursePosting(db.Model):
+    """A posting an order-training course prepares its trainees for (订单培训 linked to 岗位)."""
+
+    __tablename__ = "course_postings"
+
+    course_id: Mapped[int] = mapped_column(sa.ForeignKey("courses.id", ondelete="CASCADE"), primary_key=True)
+    posting_id: Mapped[int] = mapped_column(sa.ForeignKey("postings.id", ondelete="CASCADE"), primary_key=True,
+                                            index=True)
 
 
 class CourseSession(db.Model):

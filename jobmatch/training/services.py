@@ -162,6 +162,9 @@ class CourseFields:
     hours: int | None = None
     description: str | None = None
     is_open_for_signup: bool = True
+    #: 订单培训 links: an employer of the jobs register and postings of the staff member's counties
+    employer_id: int | None = None
+    posting_ids: tuple[int, ...] | None = None
 
 
 def validate_course(f: CourseFields, scope: Scope, course: Course | None = None) -> dict[str, str]:
@@ -193,6 +196,7 @@ def validate_course(f: CourseFields, scope: Scope, course: Course | None = None)
             errors["certificate_level"] = "所选证书不分等级，请留空"
         elif f.certificate_level not in LEVEL_SHORT:
             errors["certificate_level"] = "等级应为一级至五级"
+    _validate_links(f, scope, course, errors)
     if f.kind is CourseKind.ORDER and not (f.employer_name or "").strip():
         errors["employer_name"] = "订单培训须写明用工单位"
     if f.employer_name and len(f.employer_name) > 120:
@@ -222,6 +226,61 @@ def validate_course(f: CourseFields, scope: Scope, course: Course | None = None)
     return errors
 
 
+def _validate_links(f: CourseFields, scope: Scope, course: Course | None, errors: dict[str, str]) -> None:
+    """The linked employer and postings must belong to the user's counties; newly linked postings
+    must be open. A linked employer fills in an empty employer name."""
+    from jobmatch.jobs.enums import PostingStatus
+    from jobmatch.jobs.models import Employer, Posting
+
+    counties = {c.id for c in counties_in_scope(scope)}
+    employer = db.session.get(Employer, f.employer_id) if f.employer_id else None
+    if f.employer_id and (employer is None or employer.county_id not in counties):
+        errors["employer_id"] = "用工单位不存在或不在您的管辖范围内"
+    elif employer is not None and not (f.employer_name or "").strip():
+        f.employer_name = employer.name
+    if not f.posting_ids:
+        return
+    ids = sorted(set(f.posting_ids))
+    postings = {p.id: p for p in db.session.scalars(sa.select(Posting).where(Posting.id.in_(ids)))}
+    already = {p.id for p in course.postings} if course is not None else set()
+    bad = [i for i in ids if i not in postings or postings[i].county_id not in counties]
+    closed = [postings[i].code for i in ids if i in postings and i not in already and i not in bad
+              and postings[i].status is not PostingStatus.OPEN]
+    if bad:
+        errors["posting_ids"] = "关联的岗位不存在或不在您的管辖范围内"
+    elif closed:
+        errors["posting_ids"] = f"岗位 {'、'.join(closed)} 已不在招聘中，不能关联"
+    elif employer is not None and any(postings[i].employer_id != employer.id for i in ids if i not in already):
+        errors["posting_ids"] = "关联的岗位须属于所选用工单位"
+
+
+def _link_postings(course: Course, f: CourseFields) -> None:
+    from jobmatch.jobs.models import Posting
+
+    if f.posting_ids is None:
+        return
+    ids = sorted(set(f.posting_ids))
+    course.postings = list(db.session.scalars(sa.select(Posting).where(Posting.id.in_(ids)))) if ids else []
+
+
+def employers_in_scope(scope: Scope) -> list:
+    """Employers of the jobs register managed in the counties of ``scope``."""
+    from jobmatch.jobs.models import Employer
+
+    return list(db.session.scalars(
+        sa.select(Employer).where(Employer.county_id.in_(county_ids_of(scope))).order_by(Employer.name)))
+
+
+def postings_by_ids(ids: tuple[int, ...] | None, scope: Scope) -> list:
+    """Postings of the counties of ``scope`` among ``ids`` (for showing links), by code."""
+    from jobmatch.jobs.models import Posting
+
+    if not ids:
+        return []
+    return list(db.session.scalars(sa.select(Posting).where(
+        Posting.id.in_(sorted(set(ids))), Posting.county_id.in_(county_ids_of(scope))).order_by(Posting.code)))
+
+
 def _next_code(year: int) -> str:
     prefix = f"PX{year}-"
     last = db.session.scalar(sa.select(sa.func.max(Course.code)).where(Course.code.like(prefix + "%")))
@@ -236,6 +295,7 @@ def create_course(f: CourseFields, *, scope: Scope, actor=None) -> Course:
         raise ValidationError("课程信息有误：" + "；".join(errors.values()), fields=errors)
     course = Course(code=_next_code(f.starts_on.year), created_by_id=getattr(actor, "id", None), **_course_values(f))
     db.session.add(course)
+    _link_postings(course, f)
     db.session.flush()
     audit.record("edit_training", "course", course.id, actor=actor, code=course.code, created=True)
     return course
@@ -248,6 +308,7 @@ def update_course(course: Course, f: CourseFields, *, scope: Scope, actor=None) 
         raise ValidationError("课程信息有误：" + "；".join(errors.values()), fields=errors)
     for key, value in _course_values(f).items():
         setattr(course, key, value)
+    _link_postings(course, f)
     db.session.flush()
     audit.record("edit_training", "course", course.id, actor=actor, code=course.code)
     return course
@@ -261,6 +322,7 @@ def _course_values(f: CourseFields) -> dict:
         "place": (f.place or "").strip() or None, "starts_on": f.starts_on, "ends_on": f.ends_on,
         "capacity": f.capacity, "subsidy_per_trainee": f.subsidy_per_trainee, "hours": f.hours,
         "description": (f.description or "").strip() or None, "is_open_for_signup": f.is_open_for_signup,
+        "employer_id": f.employer_id,
     }
 
 
@@ -438,6 +500,20 @@ def enroll(course: Course, person: Person, *, source: EnrollSource = EnrollSourc
     db.session.flush()
     audit.record("enroll", "person", person.id, actor=actor, course=course.code, source=source.label)
     return enrollment
+
+
+def enroll_many(course: Course, persons: list[Person], *, scope: Scope, actor=None,
+                on: dt.date | None = None) -> list[Enrollment]:
+    """Enrol several people at once (staff ticking job seekers who lack the course's target).
+
+    All or nothing: the seats are checked for the whole group first, then each enrolment is
+    validated as :func:`enroll`; on any error nothing is kept (the caller rolls back).
+    """
+    taken = _active_count(course.id)
+    if taken + len(persons) > course.capacity:
+        raise Conflict(f"课程“{course.name}”计划 {course.capacity} 人，已报名 {taken} 人，"
+                       f"只剩 {max(0, course.capacity - taken)} 个名额，不能再报名 {len(persons)} 人")
+    return [enroll(course, person, scope=scope, actor=actor, on=on) for person in persons]
 
 
 def drop(enrollment: Enrollment, *, on: dt.date | None = None, note: str | None = None, actor=None) -> Enrollment:

@@ -208,3 +208,42 @@ def test_kiosk_sees_open_courses_and_signs_up(county):
     assert enrollment.source.label == "自助终端报名"
     assert training.open_courses_for(li) == []  # full now
     assert find_county("平利县") is not None
+
+
+def test_progress_figures_equal_the_separate_indicators_at_the_age_edges(county):
+    """The progress page's one-pass figures (people/rules age windows re-evaluated per month,
+    trained / certified per site from the same rows) equal counts_by_site and monthly_series,
+    with people entering and leaving working age inside the 24 months."""
+    from jobmatch.people.rules import age_band
+    from jobmatch.training.indicators import counts_by_site, progress_figures
+
+    scope, (wang, zhang, li, *_rest) = county
+    band = age_band()
+    turns_16 = TODAY.replace(year=TODAY.year - 16) - dt.timedelta(days=40)  # became able ~40 days ago
+    turned_61 = TODAY.replace(year=TODAY.year - 61) + dt.timedelta(days=200)  # not yet 61: able
+    left = TODAY.replace(year=TODAY.year - 61) - dt.timedelta(days=150)  # left working age ~5 months ago
+    young, older, gone = make_people(
+        person_fields(name="刘十六", household_code="HH900101", birth_date=turns_16, wants_training=True),
+        person_fields(name="陈六十", household_code="HH900102", birth_date=turned_61, township="长安镇",
+                      site="长安1号安置点"),
+        person_fields(name="何退龄", household_code="HH900103", birth_date=left),
+    )
+    course = make_course(scope, starts_on=TODAY - dt.timedelta(days=300), days=10)
+    for person in (wang, young, gone):
+        e = training.enroll(course, person, scope=scope, on=course.starts_on)
+        training.complete(e, completed_on=course.ends_on)
+    training.award_certificate(gone, certificate("焊工"), awarded_on=course.ends_on, evidence="原件已核验")
+    training.award_certificate(older, certificate("养老护理员"), level=4, awarded_on=TODAY - dt.timedelta(days=3),
+                               evidence="原件已核验")
+    db.session.commit()
+
+    counts, series = progress_figures(scope, months=24)
+    assert counts == counts_by_site(scope) and series == monthly_series(scope, months=24)
+    assert band.minimum == 16
+    totals = training_rates(scope)
+    assert totals["able_workers"] == 5 and totals["trained"] == 2 and totals["certified"] == 1
+    # 何退龄 counted while of working age: trained ~10 months ago, left working age ~5 months ago
+    months = {m["month"]: m for m in series}
+    ten_months_ago = f"{course.ends_on + dt.timedelta(days=31):%Y-%m}"
+    assert months[ten_months_ago]["trained"] == 2  # 王秀英 and 何退龄 (刘十六 was 15)
+    assert series[-1]["trained"] == 2  # 王秀英 and 刘十六
