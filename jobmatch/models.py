@@ -14,6 +14,13 @@ from jobmatch.jobs.models import (  # noqa: F401
     SubsidyRun,
     SubsidySettings,
 )
+from jobmatch.monitoring.models import (  # noqa: F401
+    AssistancePlan,
+    PlanMeasure,
+    StatusProposal,
+    Visit,
+    ZeroEpisode,
+)
 from jobmatch.people.models import Household, Person, PersonCertificate, PersonSkill, StatusEvent  # noqa: F401
 from jobmatch.places.models import Region, Site  # noqa: F401
 from jobmatch.spreadsheets.models import ImportRecord  # noqa: F401

@@ -1,0 +1,311 @@
+"""The monthly indicators of a region, computed with grouped SQL (never a Python loop over people).
+
+Definitions (docs/monitoring.md):
+- people: register rows (for a past month: people with a status recorded on or before the day);
+- able_workers / employed / zero-employment: ``people/rules.py`` (able = 16–60, some labor
+  capacity, not 在校学生; employed = the five employed statuses; a zero-employment household has
+  able members and none of them employed);
+- employment_rate: able members employed / able workers;
+- one_per_household_coverage (一户一人): households with able members that have at least one
+  able member employed / households with able members;
+- out_of_province / public_welfare: people whose status is 省外务工 / 公益性岗位 (any age);
+- training_rate / certificate_rate: ``training/indicators.py``;
+- avg_income_employed: mean recorded monthly income of employed people who have one; its
+  change is against the same day a year earlier, from the dated history.
+Today's figures read the current status columns; a past day's read the dated status history.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from dataclasses import asdict, dataclass, fields
+
+import numpy as np
+import sqlalchemy as sa
+
+from jobmatch.database import today
+from jobmatch.extensions import db
+from jobmatch.monitoring.enums import EscalationLevel
+from jobmatch.monitoring.models import ZeroEpisode
+from jobmatch.people.enums import EMPLOYED_STATUSES, EmploymentStatus, LaborCapacity, StatusEventKind
+from jobmatch.people.models import Person, StatusEvent
+from jobmatch.people.rules import able_clause, age_band, employed_clause
+from jobmatch.places.models import Region, Site
+from jobmatch.places.services import Scope
+from jobmatch.training.indicators import counts_by_site, month_ends
+
+
+def _flag(clause) -> sa.ColumnElement[int]:
+    return sa.case((clause, 1), else_=0)
+
+
+def _sum(clause) -> sa.ColumnElement[int]:
+    return sa.func.coalesce(sa.func.sum(_flag(clause)), 0)
+
+
+def _share(part, whole) -> float | None:
+    return part / whole if whole else None
+
+
+@dataclass
+class Figures:
+    """Counts for one site or area; shares are derived."""
+
+    people: int = 0
+    households: int = 0
+    able_workers: int = 0
+    employed: int = 0
+    able_employed: int = 0
+    out_of_province: int = 0
+    public_welfare: int = 0
+    households_with_able_members: int = 0
+    zero_employment_households: int = 0
+    income_total: float = 0.0
+    income_people: int = 0
+    #: zero-employment list (episodes): on the list, under county supervision, taken off by a policy exit
+    zero_on_list: int = 0
+    zero_county_level: int = 0
+    zero_exited: int = 0
+    trained: int = 0
+    certified: int = 0
+
+    def add(self, other: Figures) -> None:
+        for f in fields(self):
+            setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
+
+    def as_dict(self) -> dict:
+        out = asdict(self)
+        out.pop("income_total")
+        out.pop("income_people")
+        covered = self.households_with_able_members - self.zero_employment_households
+        out.update(
+            employment_rate=_share(self.able_employed, self.able_workers),
+            one_per_household_coverage=_share(covered, self.households_with_able_members),
+            training_rate=_share(self.trained, self.able_workers),
+            certificate_rate=_share(self.certified, self.able_workers),
+            avg_income_employed=round(self.income_total / self.income_people, 1) if self.income_people else None,
+        )
+        return out
+
+
+def _people_source(scope: Scope, on: dt.date, history: bool) -> sa.Subquery:
+    """(site_id, household_id, birth_date, labor_capacity, status, income) of the people of ``scope`` on ``on``."""
+    if not history:
+        return (sa.select(Person.site_id, Person.household_id, Person.birth_date, Person.labor_capacity,
+                          Person.employment_status.label("status"), Person.monthly_income.label("income"))
+                .where(scope.filter(Person.site_id)).subquery())
+    ranked = (
+        sa.select(StatusEvent.person_id, StatusEvent.status, StatusEvent.monthly_income,
+                  sa.func.row_number().over(partition_by=StatusEvent.person_id,
+                                            order_by=(StatusEvent.effective_on.desc(), StatusEvent.id.desc())).label("rn"))
+        .join(Person, Person.id == StatusEvent.person_id)
+        .where(StatusEvent.kind == StatusEventKind.CHANGE, StatusEvent.effective_on <= on, scope.filter(Person.site_id))
+        .subquery()
+    )
+    return (sa.select(Person.site_id, Person.household_id, Person.birth_date, Person.labor_capacity,
+                      ranked.c.status, ranked.c.monthly_income.label("income"))
+            .join(ranked, ranked.c.person_id == Person.id).where(ranked.c.rn == 1).subquery())
+
+
+def figures_by_site(scope: Scope, on: dt.date | None = None, *, history: bool | None = None,
+                    with_training: bool = True) -> dict[int, Figures]:
+    """Figures of every site of ``scope`` on a day: register counts, households, the zero-employment
+    list and (optionally) training. ``history`` defaults to True for a day before today."""
+    on = on or today()
+    history = on < today() if history is None else history
+    band = age_band()
+    src = _people_source(scope, on, history)
+    able = able_clause(src.c.birth_date, src.c.labor_capacity, src.c.status, on, band)
+    employed = employed_clause(src.c.status)
+    earning = sa.and_(employed, src.c.income > 0)
+    out: dict[int, Figures] = {}
+
+    def at(site_id: int) -> Figures:
+        return out.setdefault(site_id, Figures())
+
+    for row in db.session.execute(
+        sa.select(src.c.site_id, sa.func.count(), _sum(able), _sum(employed), _sum(sa.and_(able, employed)),
+                  _sum(src.c.status == EmploymentStatus.OUT_OF_PROVINCE),
+                  _sum(src.c.status == EmploymentStatus.PUBLIC_WELFARE),
+                  sa.func.coalesce(sa.func.sum(sa.case((earning, src.c.income), else_=0.0)), 0.0), _sum(earning))
+        .group_by(src.c.site_id)
+    ):
+        f = at(row[0])
+        (f.people, f.able_workers, f.employed, f.able_employed, f.out_of_province, f.public_welfare,
+         f.income_total, f.income_people) = int(row[1]), *(int(x) for x in row[2:7]), float(row[7]), int(row[8])
+    per_household = (
+        sa.select(sa.func.max(src.c.site_id).label("site_id"), sa.func.sum(_flag(able)).label("able"),
+                  sa.func.sum(_flag(sa.and_(able, employed))).label("able_employed"))
+        .group_by(src.c.household_id).subquery()
+    )
+    for site_id, n, with_able, zero in db.session.execute(
+        sa.select(per_household.c.site_id, sa.func.count(), _sum(per_household.c.able > 0),
+                  _sum(sa.and_(per_household.c.able > 0, per_household.c.able_employed == 0)))
+        .group_by(per_household.c.site_id)
+    ):
+        f = at(site_id)
+        f.households, f.households_with_able_members, f.zero_employment_households = int(n), int(with_able), int(zero)
+    on_list = sa.and_(ZeroEpisode.detected_on <= on,
+                      sa.or_(ZeroEpisode.cleared_on.is_(None), ZeroEpisode.cleared_on > on))
+    not_exited = sa.or_(ZeroEpisode.exit_on.is_(None), ZeroEpisode.exit_on > on)
+    for site_id, listed, county, exited in db.session.execute(
+        sa.select(ZeroEpisode.site_id, _sum(not_exited),
+                  _sum(sa.and_(not_exited, ZeroEpisode.escalation == EscalationLevel.COUNTY,
+                               ZeroEpisode.escalated_on <= on)),
+                  _sum(sa.not_(not_exited)))
+        .where(scope.filter(ZeroEpisode.site_id), on_list).group_by(ZeroEpisode.site_id)
+    ):
+        f = at(site_id)
+        f.zero_on_list, f.zero_county_level, f.zero_exited = int(listed), int(county), int(exited)
+    if with_training:
+        for site_id, counts in counts_by_site(scope, on).items():
+            f = at(site_id)
+            f.trained, f.certified = counts.trained, counts.certified
+    return out
+
+
+def total(site_figures: dict[int, Figures]) -> Figures:
+    out = Figures()
+    for f in site_figures.values():
+        out.add(f)
+    return out
+
+
+def indicators(scope: Scope, on: dt.date | None = None, *, label: str | None = None) -> dict:
+    """The indicator dictionary of ``scope`` on a day (CLI, API and export share it)."""
+    on = on or today()
+    now = total(figures_by_site(scope, on))
+    year_ago = _years_back(on)
+    before = total(figures_by_site(scope, year_ago, history=True, with_training=False))
+    out = {"region": label or scope.label, "on": on.isoformat(), "month": f"{on:%Y-%m}"}
+    out |= now.as_dict()
+    out["avg_income_employed_year_ago"] = before.as_dict()["avg_income_employed"]
+    old, new = out["avg_income_employed_year_ago"], out["avg_income_employed"]
+    out["income_change"] = round(new - old, 1) if old is not None and new is not None else None
+    out["income_change_rate"] = round((new - old) / old, 4) if old and new is not None else None
+    return out
+
+
+def _years_back(on: dt.date) -> dt.date:
+    try:
+        return on.replace(year=on.year - 1)
+    except ValueError:
+        return on.replace(year=on.year - 1, day=28)
+
+
+def day_of_month(month: str | None) -> dt.date:
+    """The day the figures of ``YYYY-MM`` refer to: its last day, or today for the current month."""
+    from jobmatch.people.services import month_bounds
+
+    if not month:
+        return today()
+    _first, last = month_bounds(month)
+    if last >= today():
+        from jobmatch.errors import ValidationError
+
+        if _first > today():
+            raise ValidationError("月份不能晚于本月")
+        return today()
+    return last
+
+
+# --- by area -------------------------------------------------------------------------------------
+
+LEVEL_LABELS = {"county": "县(区)", "township": "镇(街道)", "site": "安置点"}
+
+
+@dataclass
+class AreaFigures:
+    level: str
+    id: int
+    name: str
+    figures: Figures
+
+    @property
+    def values(self) -> dict:
+        return self.figures.as_dict()
+
+
+def by_area(scope: Scope, level: str, site_figures: dict[int, Figures]) -> list[AreaFigures]:
+    """Roll the sites' figures up to county / township / site rows (every site of the scope appears)."""
+    sites = db.session.execute(
+        sa.select(Site.id, Site.name, Site.township_id, Site.county_id).where(scope.filter(Site.id))).all()
+    if level == "site":
+        rows = {sid: AreaFigures("site", sid, name, Figures()) for sid, name, _t, _c in sites}
+        owner = {sid: sid for sid, *_ in sites}
+    else:
+        column = 2 if level == "township" else 3
+        owner = {s[0]: s[column] for s in sites}
+        names = dict(db.session.execute(sa.select(Region.id, Region.name).where(Region.id.in_(set(owner.values())))).all())
+        rows = {rid: AreaFigures(level, rid, names[rid], Figures()) for rid in set(owner.values())}
+    for sid, f in site_figures.items():
+        if sid in owner:
+            rows[owner[sid]].figures.add(f)
+    return sorted(rows.values(), key=lambda r: r.name)
+
+
+# --- month by month -------------------------------------------------------------------------------
+
+_trend_cache: dict[tuple, list[dict]] = {}
+_trend_lock = threading.Lock()
+
+
+def monthly_trend(scope: Scope, months: int = 12, on: dt.date | None = None) -> list[dict]:
+    """一户一人 coverage, zero-employment households, employment rate, out-of-province and public-welfare
+    counts at each month end, from the dated status history.
+
+    SQL returns each status interval (LEAD over the person's history) with the household and birth
+    date; numpy windows them per month. Results are cached per scope until the history changes.
+    """
+    on = on or today()
+    band = age_band()
+    version = db.session.execute(sa.select(sa.func.count(StatusEvent.id), sa.func.max(StatusEvent.id))).one()
+    key = (scope.site_ids, on, months, band, tuple(version))
+    with _trend_lock:
+        if key in _trend_cache:
+            return _trend_cache[key]
+    intervals = (
+        sa.select(Person.household_id, Person.birth_date, (Person.labor_capacity != LaborCapacity.NONE).label("capable"),
+                  StatusEvent.status, StatusEvent.effective_on,
+                  sa.func.lead(StatusEvent.effective_on).over(
+                      partition_by=StatusEvent.person_id, order_by=(StatusEvent.effective_on, StatusEvent.id)).label("until"))
+        .join(Person, Person.id == StatusEvent.person_id)
+        .where(StatusEvent.kind == StatusEventKind.CHANGE, scope.filter(Person.site_id))
+    )
+    rows = db.session.execute(intervals).all()
+    days = month_ends(on, months)
+    big = dt.date.max.toordinal()
+    household = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+    birth = np.fromiter((r[1].toordinal() for r in rows), dtype=np.int64, count=len(rows))
+    capable = np.fromiter((bool(r[2]) for r in rows), dtype=bool, count=len(rows))
+    status = [r[3] for r in rows]
+    employed = np.fromiter((s in EMPLOYED_STATUSES for s in status), dtype=bool, count=len(rows))
+    student = np.fromiter((s is EmploymentStatus.STUDENT for s in status), dtype=bool, count=len(rows))
+    oop = np.fromiter((s is EmploymentStatus.OUT_OF_PROVINCE for s in status), dtype=bool, count=len(rows))
+    welfare = np.fromiter((s is EmploymentStatus.PUBLIC_WELFARE for s in status), dtype=bool, count=len(rows))
+    start = np.fromiter((r[4].toordinal() for r in rows), dtype=np.int64, count=len(rows))
+    until = np.fromiter((r[5].toordinal() if r[5] else big for r in rows), dtype=np.int64, count=len(rows))
+    series = []
+    for day in days:
+        d = day.toordinal()
+        earliest, latest = (x.toordinal() for x in band.birth_window(day))
+        in_force = (start <= d) & (until > d)
+        able = in_force & capable & ~student & (birth > earliest) & (birth <= latest)
+        with_able = np.unique(household[able])
+        covered = np.unique(household[able & employed])
+        n_able, n_able_employed = int(able.sum()), int((able & employed).sum())
+        series.append({
+            "month": f"{day:%Y-%m}", "on": day.isoformat(), "people": int(in_force.sum()),
+            "able_workers": n_able, "employed": int((in_force & employed).sum()), "able_employed": n_able_employed,
+            "employment_rate": _share(n_able_employed, n_able),
+            "out_of_province": int((in_force & oop).sum()), "public_welfare": int((in_force & welfare).sum()),
+            "households_with_able_members": len(with_able),
+            "zero_employment_households": len(with_able) - len(covered),
+            "one_per_household_coverage": _share(len(covered), len(with_able)),
+        })
+    with _trend_lock:
+        if len(_trend_cache) > 64:
+            _trend_cache.clear()
+        _trend_cache[key] = series
+    return series
