@@ -176,22 +176,20 @@ def indicators(scope: Scope, on: dt.date | None = None, *, label: str | None = N
     """The indicator dictionary of ``scope`` on a day (CLI, API and export share it)."""
     on = on or today()
     now = total(figures_by_site(scope, on))
-    year_ago = _years_back(on)
-    before = total(figures_by_site(scope, year_ago, history=True, with_training=False))
     out = {"region": label or scope.label, "on": on.isoformat(), "month": f"{on:%Y-%m}"}
     out |= now.as_dict()
-    out["avg_income_employed_year_ago"] = before.as_dict()["avg_income_employed"]
-    old, new = out["avg_income_employed_year_ago"], out["avg_income_employed"]
-    out["income_change"] = round(new - old, 1) if old is not None and new is not None else None
-    out["income_change_rate"] = round((new - old) / old, 4) if old and new is not None else None
+    out |= income_change(scope, on, out["avg_income_employed"])
     return out
 
 
-def _years_back(on: dt.date) -> dt.date:
-    try:
-        return on.replace(year=on.year - 1)
-    except ValueError:
-        return on.replace(year=on.year - 1, day=28)
+def income_change(scope: Scope, on: dt.date, avg_now: float | None) -> dict:
+    """Average income of employed workers at the end of the same month a year earlier, and the change."""
+    year_ago = monthly_trend(scope, 13, on)[0]
+    out = {"income_compared_with": year_ago["on"], "avg_income_employed_year_ago": year_ago["avg_income_employed"]}
+    old, new = out["avg_income_employed_year_ago"], avg_now
+    out["income_change"] = round(new - old, 1) if old is not None and new is not None else None
+    out["income_change_rate"] = round((new - old) / old, 4) if old and new is not None else None
+    return out
 
 
 def day_of_month(month: str | None) -> dt.date:
@@ -267,8 +265,8 @@ def monthly_trend(scope: Scope, months: int = 12, on: dt.date | None = None) -> 
             return _trend_cache[key]
     intervals = (
         sa.select(Person.household_id, Person.birth_date, (Person.labor_capacity != LaborCapacity.NONE).label("capable"),
-                  StatusEvent.status, StatusEvent.effective_on,
-                  sa.func.lead(StatusEvent.effective_on).over(
+                  StatusEvent.status, StatusEvent.effective_on, StatusEvent.monthly_income,
+                  sa.func.lead(StatusEvent.effective_on, type_=sa.Date).over(
                       partition_by=StatusEvent.person_id, order_by=(StatusEvent.effective_on, StatusEvent.id)).label("until"))
         .join(Person, Person.id == StatusEvent.person_id)
         .where(StatusEvent.kind == StatusEventKind.CHANGE, scope.filter(Person.site_id))
@@ -285,7 +283,8 @@ def monthly_trend(scope: Scope, months: int = 12, on: dt.date | None = None) -> 
     oop = np.fromiter((s is EmploymentStatus.OUT_OF_PROVINCE for s in status), dtype=bool, count=len(rows))
     welfare = np.fromiter((s is EmploymentStatus.PUBLIC_WELFARE for s in status), dtype=bool, count=len(rows))
     start = np.fromiter((r[4].toordinal() for r in rows), dtype=np.int64, count=len(rows))
-    until = np.fromiter((r[5].toordinal() if r[5] else big for r in rows), dtype=np.int64, count=len(rows))
+    income = np.fromiter((r[5] or 0.0 for r in rows), dtype=np.float64, count=len(rows))
+    until = np.fromiter((r[6].toordinal() if r[6] else big for r in rows), dtype=np.int64, count=len(rows))
     series = []
     for day in days:
         d = day.toordinal()
@@ -295,6 +294,8 @@ def monthly_trend(scope: Scope, months: int = 12, on: dt.date | None = None) -> 
         with_able = np.unique(household[able])
         covered = np.unique(household[able & employed])
         n_able, n_able_employed = int(able.sum()), int((able & employed).sum())
+        earning = in_force & employed & (income > 0)
+        n_earning = int(earning.sum())
         series.append({
             "month": f"{day:%Y-%m}", "on": day.isoformat(), "people": int(in_force.sum()),
             "able_workers": n_able, "employed": int((in_force & employed).sum()), "able_employed": n_able_employed,
@@ -303,6 +304,7 @@ def monthly_trend(scope: Scope, months: int = 12, on: dt.date | None = None) -> 
             "households_with_able_members": len(with_able),
             "zero_employment_households": len(with_able) - len(covered),
             "one_per_household_coverage": _share(len(covered), len(with_able)),
+            "avg_income_employed": round(float(income[earning].sum()) / n_earning, 1) if n_earning else None,
         })
     with _trend_lock:
         if len(_trend_cache) > 64:
