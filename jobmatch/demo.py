@@ -305,3 +305,12 @@ def _register_job_steps() -> None:
 
 
 _register_job_steps()
+
+
+def _register_monitoring_step() -> None:
+    from jobmatch.monitoring.demo import monitoring_step
+
+    DEMO_STEPS.append(monitoring_step)
+
+
+_register_monitoring_step()

@@ -92,11 +92,11 @@ def add_visit(household: Household, *, visited_on: dt.date | None, reached: bool
     """Log a visit (or call) to a household."""
     note = (note or "").strip()
     if visited_on is None:
-        raise ValidationError("请填写走访日期", fields={"visited_on": "必填"})
+        raise ValidationError("请填写走访日期", fields={"visited_on": "请填写走访日期"})
     if visited_on > today():
-        raise ValidationError("走访日期不能晚于今天", fields={"visited_on": "不能晚于今天"})
+        raise ValidationError("走访日期不能晚于今天", fields={"visited_on": "走访日期不能晚于今天"})
     if not note:
-        raise ValidationError("请填写走访情况", fields={"note": "必填"})
+        raise ValidationError("请填写走访情况", fields={"note": "请填写走访情况"})
     visit = Visit(household_id=household.id, site_id=household.site_id, visited_on=visited_on, reached=reached,
                   note=note[:2000], visitor_id=getattr(actor, "id", None))
     db.session.add(visit)
