@@ -100,6 +100,7 @@ def test_measures_with_deadlines_fill_the_responsible_persons_queue(site):
 
 def test_pages_walk_a_proposal_through_three_roles(site, app):
     from flask.testing import FlaskClient  # noqa: F401
+
     from tests.factories import PASSWORD
 
     worker, _ = household("HH300005", S.LOCAL, effective_on=today() - dt.timedelta(days=30))
