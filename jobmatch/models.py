@@ -16,6 +16,8 @@ from jobmatch.jobs.models import (  # noqa: F401
 )
 from jobmatch.monitoring.models import (  # noqa: F401
     AssistancePlan,
+    HouseholdStanding,
+    MonthlySnapshot,
     PlanMeasure,
     StatusProposal,
     Visit,

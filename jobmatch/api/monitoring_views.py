@@ -75,7 +75,9 @@ def indicators():
     require_roles(*STAFF_ROLES)
     scope, label = narrowed_scope(api_scope(), str_arg("region"))
     on = ind.day_of_month(str_arg("month", max_length=7) or None)
-    return jsonify(ind.indicators(scope, on, label=label))
+    figures = ind.indicators(scope, on, label=label)
+    db.session.commit()  # keeps the standings and month-end snapshots brought up to date
+    return jsonify(figures)
 
 
 @bp.get("/zero-employment")

@@ -35,7 +35,7 @@ def _format(key: str, value) -> str:
 @with_appcontext
 def indicators_command(region: str | None, month: str | None, fmt: str) -> None:
     """打印监测指标（与看板、接口口径相同）。"""
-    from jobmatch.cli import _scope_from_name
+    from jobmatch.cli import _commit, _scope_from_name
     from jobmatch.errors import ValidationError
     from jobmatch.monitoring import indicators as ind
 
@@ -45,6 +45,7 @@ def indicators_command(region: str | None, month: str | None, fmt: str) -> None:
     except ValidationError as err:
         raise click.UsageError(err.message) from None
     figures = ind.indicators(scope, on, label=region or "全部")
+    _commit()  # keeps the standings and month-end snapshots brought up to date
     if fmt == "json":
         click.echo(json.dumps(figures, ensure_ascii=False, indent=2))
         return

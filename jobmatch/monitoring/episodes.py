@@ -22,7 +22,7 @@ from jobmatch.errors import NotFound, PermissionDenied, ValidationError
 from jobmatch.extensions import db
 from jobmatch.jobs.models import Referral
 from jobmatch.monitoring.enums import ClearReason, EpisodeOrigin, EscalationLevel, ExitState
-from jobmatch.monitoring.models import Visit, ZeroEpisode
+from jobmatch.monitoring.models import HouseholdStanding, MonthlySnapshot, Visit, ZeroEpisode
 from jobmatch.people.enums import EMPLOYED_STATUSES, EmploymentStatus, StatusSource
 from jobmatch.people.models import Household, Person
 from jobmatch.people.rules import able_clause, age_band, employed_clause
@@ -96,6 +96,7 @@ def on_status_written(source: StatusSource, writes: list[StatusWrite], actor=Non
     """Receiver of the register's ``status_written`` signal."""
     hints = _hints(writes, source)
     refresh_households(sorted(hints), hints)
+    _drop_snapshots(writes, hints)
 
 
 def connect() -> None:
@@ -105,20 +106,37 @@ def connect() -> None:
 
 def refresh_households(household_ids: list[int], hints: dict[int, _Hint] | None = None,
                        on: dt.date | None = None, origin: EpisodeOrigin = EpisodeOrigin.SWEEP) -> tuple[int, int]:
-    """Open or clear episodes of these households from their members today; returns (opened, cleared)."""
+    """Recompute these households' standings from their members today, and open or clear their
+    episodes; returns (opened, cleared)."""
     on = on or today()
     hints = hints or {}
     band = age_band()
     able = able_clause(Person.birth_date, Person.labor_capacity, Person.employment_status, on, band)
     employed = employed_clause(Person.employment_status)
+    earning = sa.and_(employed, Person.monthly_income > 0)
     _n, days = promise()
     opened = cleared = 0
+    now = utcnow()
     for start in range(0, len(household_ids), CHUNK):
         chunk = household_ids[start:start + CHUNK]
-        standing = {hid: (a, ae) for hid, a, ae in db.session.execute(
-            sa.select(Person.household_id, sa.func.sum(_flag(able)), sa.func.sum(_flag(sa.and_(able, employed))))
-            .where(Person.household_id.in_(chunk)).group_by(Person.household_id))}
+        rows = db.session.execute(
+            sa.select(Person.household_id, sa.func.count(), sa.func.sum(_flag(able)), sa.func.sum(_flag(employed)),
+                      sa.func.sum(_flag(sa.and_(able, employed))),
+                      sa.func.sum(_flag(Person.employment_status == EmploymentStatus.OUT_OF_PROVINCE)),
+                      sa.func.sum(_flag(Person.employment_status == EmploymentStatus.PUBLIC_WELFARE)),
+                      sa.func.coalesce(sa.func.sum(sa.case((earning, Person.monthly_income), else_=0.0)), 0.0),
+                      sa.func.sum(_flag(earning)))
+            .where(Person.household_id.in_(chunk)).group_by(Person.household_id)).all()
+        standing = {r[0]: (int(r[2]), int(r[4])) for r in rows}
         sites = dict(db.session.execute(sa.select(Household.id, Household.site_id).where(Household.id.in_(chunk))).all())
+        db.session.execute(sa.delete(HouseholdStanding).where(HouseholdStanding.household_id.in_(chunk)))
+        standings = [{
+            "household_id": r[0], "site_id": sites[r[0]], "as_of": on, "people": int(r[1]), "able": int(r[2]),
+            "employed": int(r[3]), "able_employed": int(r[4]), "out_of_province": int(r[5]),
+            "public_welfare": int(r[6]), "income_total": float(r[7]), "income_people": int(r[8]),
+        } for r in rows if r[0] in sites]
+        if standings:
+            db.session.execute(HouseholdStanding.__table__.insert(), standings)
         open_eps = {ep.household_id: ep for ep in db.session.scalars(
             sa.select(ZeroEpisode).where(ZeroEpisode.household_id.in_(chunk), ZeroEpisode.cleared_on.is_(None)))}
         new_rows = []
@@ -133,7 +151,7 @@ def refresh_households(household_ids: list[int], hints: dict[int, _Hint] | None 
                     "household_id": hid, "site_id": sites[hid], "detected_on": detected,
                     "origin": hint.origin if hint else origin, "cause_person_id": hint.person_id if hint else None,
                     "referrals_due_on": detected + dt.timedelta(days=days), "escalation": EscalationLevel.TOWNSHIP,
-                    "created_at": utcnow(), "updated_at": utcnow(),
+                    "created_at": now, "updated_at": now,
                 })
             elif episode is not None and not is_zero:
                 if able_employed:
@@ -154,6 +172,54 @@ def refresh_households(household_ids: list[int], hints: dict[int, _Hint] | None 
     return opened, cleared
 
 
+def stale_households(scope: Scope, on: dt.date) -> list[int]:
+    """Households of ``scope`` whose standing is missing, sits on another site, or may have changed
+    since it was taken because a member turned 16 or 61 (the age band) in between; standings that
+    cannot have changed are moved to ``on`` in place."""
+    band = age_band()
+    ids = set(db.session.scalars(
+        sa.select(Household.id).outerjoin(HouseholdStanding, HouseholdStanding.household_id == Household.id)
+        .where(scope.filter(Household.site_id),
+               sa.or_(HouseholdStanding.as_of.is_(None), HouseholdStanding.site_id != Household.site_id))))
+    old_days = list(db.session.scalars(sa.select(HouseholdStanding.as_of).distinct()
+                                       .where(scope.filter(HouseholdStanding.site_id), HouseholdStanding.as_of < on)))
+    for then in old_days:
+        (out_then, in_then), (out_now, in_now) = band.birth_window(then), band.birth_window(on)
+        crossed = sa.or_(sa.and_(Person.birth_date > out_then, Person.birth_date <= out_now),
+                         sa.and_(Person.birth_date > in_then, Person.birth_date <= in_now))
+        ids.update(db.session.scalars(
+            sa.select(Person.household_id).join(HouseholdStanding, HouseholdStanding.household_id == Person.household_id)
+            .where(scope.filter(Person.site_id), HouseholdStanding.as_of == then, crossed).distinct()))
+        db.session.execute(sa.update(HouseholdStanding)
+                           .where(scope.filter(HouseholdStanding.site_id), HouseholdStanding.as_of == then)
+                           .values(as_of=on).execution_options(synchronize_session=False))
+    return sorted(ids)
+
+
+def ensure_standings(scope: Scope, on: dt.date | None = None) -> int:
+    """Bring the standings of ``scope`` up to ``on`` (ages move daily); returns how many were recomputed."""
+    on = on or today()
+    ids = stale_households(scope, on)
+    if ids:
+        refresh_households(ids, on=on)
+    return len(ids)
+
+
+def _drop_snapshots(writes: list[StatusWrite], hints: dict[int, _Hint]) -> None:
+    """Forget the month-end snapshots a write may have changed (its sites, from its month on)."""
+    household_ids = sorted(hints)
+    site_ids: set[int] = set()
+    for start in range(0, len(household_ids), CHUNK):
+        site_ids.update(db.session.scalars(sa.select(Household.site_id)
+                                           .where(Household.id.in_(household_ids[start:start + CHUNK]))))
+    if not site_ids:
+        return
+    # a profile-only write (capacity, birth date) changes every month; a status change from its date on
+    earliest = min((w.effective_on if w.previous is not w.status else dt.date.min) for w in writes)
+    db.session.execute(sa.delete(MonthlySnapshot).where(MonthlySnapshot.site_id.in_(sorted(site_ids)),
+                                                        MonthlySnapshot.month_end >= earliest))
+
+
 def _employed_member(household_id: int, on: dt.date) -> int | None:
     band = age_band()
     return db.session.scalar(
@@ -167,7 +233,6 @@ def sweep(scope: Scope, on: dt.date | None = None) -> dict:
     """Re-check every household of ``scope`` (ages move without a write) and escalate overdue ones."""
     on = on or today()
     ids = list(db.session.scalars(sa.select(Household.id).where(scope.filter(Household.site_id)).order_by(Household.id)))
-    # households that already have an open episode or may need one: all of them, chunked
     opened, cleared = refresh_households(ids, on=on)
     escalated = escalate_overdue(scope, on)
     return {"households": len(ids), "opened": opened, "cleared": cleared, "escalated": escalated}

@@ -18,16 +18,16 @@ Today's figures read the current status columns; a past day's read the dated sta
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from dataclasses import asdict, dataclass, fields
 
 import numpy as np
 import sqlalchemy as sa
 
-from jobmatch.database import today
+from jobmatch.database import today, utcnow
 from jobmatch.extensions import db
 from jobmatch.monitoring.enums import EscalationLevel
-from jobmatch.monitoring.models import ZeroEpisode
+from jobmatch.monitoring.episodes import ensure_standings
+from jobmatch.monitoring.models import HouseholdStanding, MonthlySnapshot, ZeroEpisode
 from jobmatch.people.enums import EMPLOYED_STATUSES, EmploymentStatus, LaborCapacity, StatusEventKind
 from jobmatch.people.models import Person, StatusEvent
 from jobmatch.people.rules import able_clause, age_band, employed_clause
@@ -111,19 +111,58 @@ def _people_source(scope: Scope, on: dt.date, history: bool) -> sa.Subquery:
 def figures_by_site(scope: Scope, on: dt.date | None = None, *, history: bool | None = None,
                     with_training: bool = True) -> dict[int, Figures]:
     """Figures of every site of ``scope`` on a day: register counts, households, the zero-employment
-    list and (optionally) training. ``history`` defaults to True for a day before today."""
+    list and (optionally) training. Today's come from the household standings (brought up to date
+    first); a past day's (``history``, the default before today) from the dated status history."""
     on = on or today()
     history = on < today() if history is None else history
-    band = age_band()
-    src = _people_source(scope, on, history)
-    able = able_clause(src.c.birth_date, src.c.labor_capacity, src.c.status, on, band)
-    employed = employed_clause(src.c.status)
-    earning = sa.and_(employed, src.c.income > 0)
     out: dict[int, Figures] = {}
 
     def at(site_id: int) -> Figures:
         return out.setdefault(site_id, Figures())
 
+    if history:
+        _history_people(scope, on, at)
+    else:
+        ensure_standings(scope, on)
+        hs = HouseholdStanding
+        for row in db.session.execute(
+            sa.select(hs.site_id, sa.func.sum(hs.people), sa.func.sum(hs.able), sa.func.sum(hs.employed),
+                      sa.func.sum(hs.able_employed), sa.func.sum(hs.out_of_province), sa.func.sum(hs.public_welfare),
+                      sa.func.sum(hs.income_total), sa.func.sum(hs.income_people), sa.func.count(),
+                      _sum(hs.able > 0), _sum(sa.and_(hs.able > 0, hs.able_employed == 0)))
+            .where(scope.filter(hs.site_id)).group_by(hs.site_id)
+        ):
+            f = at(row[0])
+            (f.people, f.able_workers, f.employed, f.able_employed, f.out_of_province, f.public_welfare) = (
+                int(x) for x in row[1:7])
+            f.income_total, f.income_people = float(row[7] or 0), int(row[8])
+            f.households, f.households_with_able_members, f.zero_employment_households = (int(x) for x in row[9:12])
+    on_list = sa.and_(ZeroEpisode.detected_on <= on,
+                      sa.or_(ZeroEpisode.cleared_on.is_(None), ZeroEpisode.cleared_on > on))
+    not_exited = sa.or_(ZeroEpisode.exit_on.is_(None), ZeroEpisode.exit_on > on)
+    for site_id, listed, county, exited in db.session.execute(
+        sa.select(ZeroEpisode.site_id, _sum(not_exited),
+                  _sum(sa.and_(not_exited, ZeroEpisode.escalation == EscalationLevel.COUNTY,
+                               ZeroEpisode.escalated_on <= on)),
+                  _sum(sa.not_(not_exited)))
+        .where(scope.filter(ZeroEpisode.site_id), on_list).group_by(ZeroEpisode.site_id)
+    ):
+        f = at(site_id)
+        f.zero_on_list, f.zero_county_level, f.zero_exited = int(listed), int(county), int(exited)
+    if with_training:
+        for site_id, counts in counts_by_site(scope, on).items():
+            f = at(site_id)
+            f.trained, f.certified = counts.trained, counts.certified
+    return out
+
+
+def _history_people(scope: Scope, on: dt.date, at) -> None:
+    """People and household figures of a past day from the status in force then (grouped SQL)."""
+    band = age_band()
+    src = _people_source(scope, on, True)
+    able = able_clause(src.c.birth_date, src.c.labor_capacity, src.c.status, on, band)
+    employed = employed_clause(src.c.status)
+    earning = sa.and_(employed, src.c.income > 0)
     for row in db.session.execute(
         sa.select(src.c.site_id, sa.func.count(), _sum(able), _sum(employed), _sum(sa.and_(able, employed)),
                   _sum(src.c.status == EmploymentStatus.OUT_OF_PROVINCE),
@@ -146,23 +185,6 @@ def figures_by_site(scope: Scope, on: dt.date | None = None, *, history: bool | 
     ):
         f = at(site_id)
         f.households, f.households_with_able_members, f.zero_employment_households = int(n), int(with_able), int(zero)
-    on_list = sa.and_(ZeroEpisode.detected_on <= on,
-                      sa.or_(ZeroEpisode.cleared_on.is_(None), ZeroEpisode.cleared_on > on))
-    not_exited = sa.or_(ZeroEpisode.exit_on.is_(None), ZeroEpisode.exit_on > on)
-    for site_id, listed, county, exited in db.session.execute(
-        sa.select(ZeroEpisode.site_id, _sum(not_exited),
-                  _sum(sa.and_(not_exited, ZeroEpisode.escalation == EscalationLevel.COUNTY,
-                               ZeroEpisode.escalated_on <= on)),
-                  _sum(sa.not_(not_exited)))
-        .where(scope.filter(ZeroEpisode.site_id), on_list).group_by(ZeroEpisode.site_id)
-    ):
-        f = at(site_id)
-        f.zero_on_list, f.zero_county_level, f.zero_exited = int(listed), int(county), int(exited)
-    if with_training:
-        for site_id, counts in counts_by_site(scope, on).items():
-            f = at(site_id)
-            f.trained, f.certified = counts.trained, counts.certified
-    return out
 
 
 def total(site_figures: dict[int, Figures]) -> Figures:
@@ -178,13 +200,14 @@ def indicators(scope: Scope, on: dt.date | None = None, *, label: str | None = N
     now = total(figures_by_site(scope, on))
     out = {"region": label or scope.label, "on": on.isoformat(), "month": f"{on:%Y-%m}"}
     out |= now.as_dict()
-    out |= income_change(scope, on, out["avg_income_employed"])
+    out |= income_change(monthly_trend(scope, 13, on, current=now if on >= today() else None), out["avg_income_employed"])
     return out
 
 
-def income_change(scope: Scope, on: dt.date, avg_now: float | None) -> dict:
-    """Average income of employed workers at the end of the same month a year earlier, and the change."""
-    year_ago = monthly_trend(scope, 13, on)[0]
+def income_change(trend: list[dict], avg_now: float | None) -> dict:
+    """Average income of employed workers at the first point of a 13-month ``trend`` (the same month a
+    year earlier), and the change to ``avg_now``."""
+    year_ago = trend[0]
     out = {"income_compared_with": year_ago["on"], "avg_income_employed_year_ago": year_ago["avg_income_employed"]}
     old, new = out["avg_income_employed_year_ago"], avg_now
     out["income_change"] = round(new - old, 1) if old is not None and new is not None else None
@@ -245,69 +268,117 @@ def by_area(scope: Scope, level: str, site_figures: dict[int, Figures]) -> list[
 
 # --- month by month -------------------------------------------------------------------------------
 
-_trend_cache: dict[tuple, list[dict]] = {}
-_trend_lock = threading.Lock()
+SNAPSHOT_FIELDS = ("people", "able_workers", "employed", "able_employed", "out_of_province", "public_welfare",
+                   "households_with_able_members", "zero_employment_households", "income_total", "income_people")
 
 
-def monthly_trend(scope: Scope, months: int = 12, on: dt.date | None = None) -> list[dict]:
+def monthly_trend(scope: Scope, months: int = 12, on: dt.date | None = None, current: Figures | None = None) -> list[dict]:
     """一户一人 coverage, zero-employment households, employment rate, out-of-province and public-welfare
-    counts at each month end, from the dated status history.
+    counts and average income at each month end (the last point: ``on`` itself).
 
-    SQL returns each status interval (LEAD over the person's history) with the household and birth
-    date; numpy windows them per month. Results are cached per scope until the history changes.
+    Past month ends come from per-site snapshots (``monthly_snapshots``), computed from the dated
+    status history when missing — a write dated on or before a month end drops that site's
+    snapshots from then on — and summed in SQL; the current point comes from the household standings.
     """
     on = on or today()
+    days = month_ends(on, months)
+    past = [d for d in days if d < on]
+    if past:
+        _fill_snapshots(scope, past)
+    ms = MonthlySnapshot
+    sums = {row[0]: row[1:] for row in db.session.execute(
+        sa.select(ms.month_end, *(sa.func.sum(getattr(ms, k)) for k in SNAPSHOT_FIELDS))
+        .where(scope.filter(ms.site_id), ms.month_end.in_(past)).group_by(ms.month_end))} if past else {}
+    if current is None:
+        current = total(figures_by_site(scope, on, history=False, with_training=False))
+    series = []
+    for day in days:
+        if day < on:
+            values = dict(zip(SNAPSHOT_FIELDS, (v or 0 for v in sums.get(day, (0,) * len(SNAPSHOT_FIELDS))), strict=True))
+        else:
+            values = {k: getattr(current, k) for k in SNAPSHOT_FIELDS}
+        with_able, zero = values["households_with_able_members"], values["zero_employment_households"]
+        series.append({
+            "month": f"{day:%Y-%m}", "on": day.isoformat(),
+            **{k: int(values[k]) for k in SNAPSHOT_FIELDS if k != "income_total"},
+            "employment_rate": _share(values["able_employed"], values["able_workers"]),
+            "one_per_household_coverage": _share(with_able - zero, with_able),
+            "avg_income_employed": round(float(values["income_total"]) / values["income_people"], 1)
+            if values["income_people"] else None,
+        })
+    return series
+
+
+def _fill_snapshots(scope: Scope, days: list[dt.date]) -> None:
+    """Compute the missing (site, month end) snapshots of ``scope`` from the dated history."""
+    have = set(db.session.execute(sa.select(MonthlySnapshot.site_id, MonthlySnapshot.month_end)
+                                  .where(scope.filter(MonthlySnapshot.site_id), MonthlySnapshot.month_end.in_(days))).all())
+    sites = sorted(sid for sid in scope.site_ids if any((sid, d) not in have for d in days))
+    if not sites:
+        return
+    rows = _history_by_site(sites, days)
+    db.session.execute(sa.delete(MonthlySnapshot).where(MonthlySnapshot.site_id.in_(sites),
+                                                        MonthlySnapshot.month_end.in_(days)))
+    if rows:
+        db.session.execute(MonthlySnapshot.__table__.insert(), rows)
+    db.session.flush()
+
+
+def _history_by_site(sites: list[int], days: list[dt.date]) -> list[dict]:
+    """Per-site figures at each day from the status intervals (LEAD over each person's history), with numpy."""
     band = age_band()
-    version = db.session.execute(sa.select(sa.func.count(StatusEvent.id), sa.func.max(StatusEvent.id))).one()
-    key = (scope.site_ids, on, months, band, tuple(version))
-    with _trend_lock:
-        if key in _trend_cache:
-            return _trend_cache[key]
     intervals = (
-        sa.select(Person.household_id, Person.birth_date, (Person.labor_capacity != LaborCapacity.NONE).label("capable"),
+        sa.select(Person.site_id, Person.household_id, Person.birth_date,
+                  (Person.labor_capacity != LaborCapacity.NONE).label("capable"),
                   StatusEvent.status, StatusEvent.effective_on, StatusEvent.monthly_income,
                   sa.func.lead(StatusEvent.effective_on, type_=sa.Date).over(
                       partition_by=StatusEvent.person_id, order_by=(StatusEvent.effective_on, StatusEvent.id)).label("until"))
         .join(Person, Person.id == StatusEvent.person_id)
-        .where(StatusEvent.kind == StatusEventKind.CHANGE, scope.filter(Person.site_id))
+        .where(StatusEvent.kind == StatusEventKind.CHANGE, Person.site_id.in_(sites))
     )
     rows = db.session.execute(intervals).all()
-    days = month_ends(on, months)
+    n = len(rows)
+    position = {sid: i for i, sid in enumerate(sites)}
     big = dt.date.max.toordinal()
-    household = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
-    birth = np.fromiter((r[1].toordinal() for r in rows), dtype=np.int64, count=len(rows))
-    capable = np.fromiter((bool(r[2]) for r in rows), dtype=bool, count=len(rows))
-    status = [r[3] for r in rows]
-    employed = np.fromiter((s in EMPLOYED_STATUSES for s in status), dtype=bool, count=len(rows))
-    student = np.fromiter((s is EmploymentStatus.STUDENT for s in status), dtype=bool, count=len(rows))
-    oop = np.fromiter((s is EmploymentStatus.OUT_OF_PROVINCE for s in status), dtype=bool, count=len(rows))
-    welfare = np.fromiter((s is EmploymentStatus.PUBLIC_WELFARE for s in status), dtype=bool, count=len(rows))
-    start = np.fromiter((r[4].toordinal() for r in rows), dtype=np.int64, count=len(rows))
-    income = np.fromiter((r[5] or 0.0 for r in rows), dtype=np.float64, count=len(rows))
-    until = np.fromiter((r[6].toordinal() if r[6] else big for r in rows), dtype=np.int64, count=len(rows))
-    series = []
+    site = np.fromiter((position[r[0]] for r in rows), dtype=np.int64, count=n)
+    household = np.fromiter((r[1] for r in rows), dtype=np.int64, count=n)
+    birth = np.fromiter((r[2].toordinal() for r in rows), dtype=np.int64, count=n)
+    capable = np.fromiter((bool(r[3]) for r in rows), dtype=bool, count=n)
+    employed = np.fromiter((r[4] in EMPLOYED_STATUSES for r in rows), dtype=bool, count=n)
+    student = np.fromiter((r[4] is EmploymentStatus.STUDENT for r in rows), dtype=bool, count=n)
+    oop = np.fromiter((r[4] is EmploymentStatus.OUT_OF_PROVINCE for r in rows), dtype=bool, count=n)
+    welfare = np.fromiter((r[4] is EmploymentStatus.PUBLIC_WELFARE for r in rows), dtype=bool, count=n)
+    start = np.fromiter((r[5].toordinal() for r in rows), dtype=np.int64, count=n)
+    income = np.fromiter((r[6] or 0.0 for r in rows), dtype=np.float64, count=n)
+    until = np.fromiter((r[7].toordinal() if r[7] else big for r in rows), dtype=np.int64, count=n)
+    count = len(sites)
+
+    def per_site(mask, weights=None):
+        return np.bincount(site[mask], weights=None if weights is None else weights[mask], minlength=count)
+
+    def households_per_site(mask):
+        unique_households, first = np.unique(household[mask], return_index=True)
+        return np.bincount(site[mask][first], minlength=count) if len(unique_households) else np.zeros(count, np.int64)
+
+    out = []
+    now = utcnow()
     for day in days:
         d = day.toordinal()
         earliest, latest = (x.toordinal() for x in band.birth_window(day))
         in_force = (start <= d) & (until > d)
         able = in_force & capable & ~student & (birth > earliest) & (birth <= latest)
-        with_able = np.unique(household[able])
-        covered = np.unique(household[able & employed])
-        n_able, n_able_employed = int(able.sum()), int((able & employed).sum())
         earning = in_force & employed & (income > 0)
-        n_earning = int(earning.sum())
-        series.append({
-            "month": f"{day:%Y-%m}", "on": day.isoformat(), "people": int(in_force.sum()),
-            "able_workers": n_able, "employed": int((in_force & employed).sum()), "able_employed": n_able_employed,
-            "employment_rate": _share(n_able_employed, n_able),
-            "out_of_province": int((in_force & oop).sum()), "public_welfare": int((in_force & welfare).sum()),
-            "households_with_able_members": len(with_able),
-            "zero_employment_households": len(with_able) - len(covered),
-            "one_per_household_coverage": _share(len(covered), len(with_able)),
-            "avg_income_employed": round(float(income[earning].sum()) / n_earning, 1) if n_earning else None,
-        })
-    with _trend_lock:
-        if len(_trend_cache) > 64:
-            _trend_cache.clear()
-        _trend_cache[key] = series
-    return series
+        columns = {
+            "people": per_site(in_force), "able_workers": per_site(able), "employed": per_site(in_force & employed),
+            "able_employed": per_site(able & employed), "out_of_province": per_site(in_force & oop),
+            "public_welfare": per_site(in_force & welfare), "income_total": per_site(earning, income),
+            "income_people": per_site(earning),
+        }
+        with_able = households_per_site(able)
+        covered = households_per_site(able & employed)
+        for i, sid in enumerate(sites):
+            row = {k: (float(v[i]) if k == "income_total" else int(v[i])) for k, v in columns.items()}
+            row.update(site_id=sid, month_end=day, households_with_able_members=int(with_able[i]),
+                       zero_employment_households=int(with_able[i] - covered[i]), computed_at=now)
+            out.append(row)
+    return out

@@ -150,3 +150,44 @@ class StatusProposal(db.Model):
     proposed_by: Mapped[User | None] = relationship(foreign_keys=[proposed_by_id])
     confirmed_by: Mapped[User | None] = relationship(foreign_keys=[confirmed_by_id])
     reviewed_by: Mapped[User | None] = relationship(foreign_keys=[reviewed_by_id])
+
+
+class HouseholdStanding(db.Model):
+    """Per-household counts as of a day, kept by the same hook that keeps the episodes, so the
+    dashboard sums ~30,000 narrow rows per county instead of ~100,000 people."""
+
+    __tablename__ = "household_standings"
+
+    household_id: Mapped[int] = mapped_column(sa.ForeignKey("households.id", ondelete="CASCADE"), primary_key=True)
+    site_id: Mapped[int] = mapped_column(sa.ForeignKey("sites.id"), index=True)
+    #: the day ages were taken on (a standing older than today is recomputed before use)
+    as_of: Mapped[dt.date]
+    people: Mapped[int]
+    able: Mapped[int]
+    employed: Mapped[int]
+    able_employed: Mapped[int]
+    out_of_province: Mapped[int]
+    public_welfare: Mapped[int]
+    income_total: Mapped[float] = mapped_column(sa.Float)
+    income_people: Mapped[int]
+
+
+class MonthlySnapshot(db.Model):
+    """A site's figures at a past month end from the dated history; dropped when a write dated
+    on or before that month end touches the site, and recomputed on the next read."""
+
+    __tablename__ = "monthly_snapshots"
+
+    site_id: Mapped[int] = mapped_column(sa.ForeignKey("sites.id", ondelete="CASCADE"), primary_key=True)
+    month_end: Mapped[dt.date] = mapped_column(primary_key=True)
+    people: Mapped[int]
+    able_workers: Mapped[int]
+    employed: Mapped[int]
+    able_employed: Mapped[int]
+    out_of_province: Mapped[int]
+    public_welfare: Mapped[int]
+    households_with_able_members: Mapped[int]
+    zero_employment_households: Mapped[int]
+    income_total: Mapped[float] = mapped_column(sa.Float)
+    income_people: Mapped[int]
+    computed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

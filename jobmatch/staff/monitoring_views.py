@@ -54,12 +54,14 @@ def dashboard():
     scope, area = _area_scope(request.args.get("area"))
     on = today()
     site_figures = ind.figures_by_site(scope, on)
-    summary = ind.total(site_figures).as_dict()
+    current = ind.total(site_figures)
+    summary = current.as_dict()
     level = "site" if area and area[0] == "site" else scope_level(scope)
     rows = ind.by_area(scope, level, site_figures)
-    trend = ind.monthly_trend(scope, 13, on)[1:]
-    counts = episodes.list_counts(scope, on)
-    summary |= ind.income_change(scope, on, summary["avg_income_employed"])
+    year = ind.monthly_trend(scope, 13, on, current=current)
+    summary |= ind.income_change(year, summary["avg_income_employed"])
+    trend = year[1:]
+    db.session.commit()  # keeps the standings and month-end snapshots brought up to date
     chart = {
         "months": [m["month"] for m in trend],
         "coverage": [_pct(m["one_per_household_coverage"]) for m in trend],
@@ -71,7 +73,7 @@ def dashboard():
         "area_coverage": [_pct(r.values["one_per_household_coverage"]) for r in rows],
     }
     return render_template("monitoring/dashboard.html", s=summary, rows=rows, level=level, area=area,
-                           level_label=ind.LEVEL_LABELS[level], trend=trend, chart=chart, counts=counts,
+                           level_label=ind.LEVEL_LABELS[level], trend=trend, chart=chart,
                            overdue_measures=plans.overdue_measures(scope, on), on=on)
 
 

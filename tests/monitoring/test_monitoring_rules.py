@@ -181,3 +181,37 @@ def test_promise_is_configurable(site, app):
     app.config["ZERO_EMPLOYMENT_REFERRAL_DAYS"] = 10
     worker, _ = household("HH100014", U)
     assert episodes_of(worker.household_id)[0].referrals_due_on == today() + dt.timedelta(days=10)
+
+
+def test_a_member_turning_sixteen_is_caught_when_figures_are_read(site):
+    from jobmatch.monitoring import indicators as ind
+    from tests.factories import make_people, person_fields
+
+    born = today().replace(year=today().year - 16) + dt.timedelta(days=1)
+    [elder] = household("HH100015", elders=1)
+    make_people(person_fields(household_code="HH100015", name="小王", relation=Relation.GRANDCHILD, birth_date=born))
+    scope = all_sites_scope()
+    assert ind.total(ind.figures_by_site(scope)).zero_employment_households == 0
+    assert episodes_of(elder.household_id) == []
+    with frozen_today(today() + dt.timedelta(days=1)):
+        figures = ind.total(ind.figures_by_site(scope))
+        assert (figures.able_workers, figures.zero_employment_households) == (1, 1)
+    [ep] = episodes_of(elder.household_id)
+    assert ep.origin is EpisodeOrigin.SWEEP and ep.detected_on == today() + dt.timedelta(days=1)
+
+
+def test_month_end_snapshots_follow_back_dated_changes(site):
+    from jobmatch.monitoring import indicators as ind
+    from jobmatch.monitoring.models import MonthlySnapshot
+
+    worker, _ = household("HH100016", U, effective_on=today() - dt.timedelta(days=120))
+    scope = all_sites_scope()
+    last_end = today().replace(day=1) - dt.timedelta(days=1)
+    before = {m["month"]: m for m in ind.monthly_trend(scope, 3)}
+    assert before[f"{last_end:%Y-%m}"]["zero_employment_households"] == 1
+    assert db.session.query(MonthlySnapshot).count() == 2
+    people.record_status(worker, L, last_end - dt.timedelta(days=3), source=StatusSource.EDIT, workplace="工厂")
+    db.session.commit()
+    after = {m["month"]: m for m in ind.monthly_trend(scope, 3)}
+    assert after[f"{last_end:%Y-%m}"]["zero_employment_households"] == 0
+    assert after[f"{last_end:%Y-%m}"]["one_per_household_coverage"] == 1.0
