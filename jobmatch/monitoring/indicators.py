@@ -29,7 +29,7 @@ from jobmatch.monitoring.enums import EscalationLevel
 from jobmatch.monitoring.episodes import ensure_standings
 from jobmatch.monitoring.models import HouseholdStanding, MonthlySnapshot, ZeroEpisode
 from jobmatch.people.enums import EMPLOYED_STATUSES, EmploymentStatus, LaborCapacity, StatusEventKind
-from jobmatch.people.models import Person, StatusEvent
+from jobmatch.people.models import Household, Person, StatusEvent
 from jobmatch.people.rules import able_clause, age_band, employed_clause
 from jobmatch.places.models import Region, Site
 from jobmatch.places.services import Scope
@@ -123,15 +123,19 @@ def figures_by_site(scope: Scope, on: dt.date | None = None, *, history: bool | 
     if history:
         _history_people(scope, on, at)
     else:
-        ensure_standings(scope, on)
         hs = HouseholdStanding
-        for row in db.session.execute(
-            sa.select(hs.site_id, sa.func.sum(hs.people), sa.func.sum(hs.able), sa.func.sum(hs.employed),
-                      sa.func.sum(hs.able_employed), sa.func.sum(hs.out_of_province), sa.func.sum(hs.public_welfare),
-                      sa.func.sum(hs.income_total), sa.func.sum(hs.income_people), sa.func.count(),
-                      _sum(hs.able > 0), _sum(sa.and_(hs.able > 0, hs.able_employed == 0)))
-            .where(scope.filter(hs.site_id)).group_by(hs.site_id)
-        ):
+        stmt = (sa.select(hs.site_id, sa.func.sum(hs.people), sa.func.sum(hs.able), sa.func.sum(hs.employed),
+                          sa.func.sum(hs.able_employed), sa.func.sum(hs.out_of_province), sa.func.sum(hs.public_welfare),
+                          sa.func.sum(hs.income_total), sa.func.sum(hs.income_people), sa.func.count(),
+                          _sum(hs.able > 0), _sum(sa.and_(hs.able > 0, hs.able_employed == 0)), sa.func.min(hs.as_of))
+                .where(scope.filter(hs.site_id)).group_by(hs.site_id))
+        rows = db.session.execute(stmt).all()
+        households = db.session.scalar(sa.select(sa.func.count(Household.id)).where(scope.filter(Household.site_id)))
+        # cheap freshness test first: every household has a standing and none is older than today
+        stale = any(r[12] < on for r in rows)
+        if (households != sum(r[9] for r in rows) or stale) and (ensure_standings(scope, on) or stale):
+            rows = db.session.execute(stmt).all()
+        for row in rows:
             f = at(row[0])
             (f.people, f.able_workers, f.employed, f.able_employed, f.out_of_province, f.public_welfare) = (
                 int(x) for x in row[1:7])
@@ -150,7 +154,7 @@ def figures_by_site(scope: Scope, on: dt.date | None = None, *, history: bool | 
         f = at(site_id)
         f.zero_on_list, f.zero_county_level, f.zero_exited = int(listed), int(county), int(exited)
     if with_training:
-        for site_id, counts in counts_by_site(scope, on).items():
+        for site_id, counts in counts_by_site(scope, on, with_skills=False).items():
             f = at(site_id)
             f.trained, f.certified = counts.trained, counts.certified
     return out
@@ -294,7 +298,8 @@ def monthly_trend(scope: Scope, months: int = 12, on: dt.date | None = None, cur
     series = []
     for day in days:
         if day < on:
-            values = dict(zip(SNAPSHOT_FIELDS, (v or 0 for v in sums.get(day, (0,) * len(SNAPSHOT_FIELDS))), strict=True))
+            values = {k: (float(v or 0) if k == "income_total" else int(v or 0))  # PostgreSQL sums are Decimal
+                      for k, v in zip(SNAPSHOT_FIELDS, sums.get(day, (0,) * len(SNAPSHOT_FIELDS)), strict=True)}
         else:
             values = {k: getattr(current, k) for k in SNAPSHOT_FIELDS}
         with_able, zero = values["households_with_able_members"], values["zero_employment_households"]

@@ -103,6 +103,7 @@ def main() -> None:
         print(f"{count(Person):,} people, {count(Household):,} households, {count(StatusEvent):,} status events, "
               f"{count(ZeroEpisode):,} zero-employment episodes")
         staff = db.session.scalar(sa.select(User).where(User.role == Role.COUNTY_REVIEWER))
+        username = staff.username
         scope = user_scope(staff)
         report("figures_by_site() county", timed(lambda: ind.figures_by_site(scope), args.runs))
 
@@ -139,7 +140,7 @@ def main() -> None:
               f"{len(buffer.getvalue()) // 1024} KiB")
 
     client = app.test_client()
-    client.post("/login", data={"username": staff.username, "password": DEMO_PASSWORD})
+    client.post("/login", data={"username": username, "password": DEMO_PASSWORD})
     assert client.get("/staff/monitoring/").status_code == 200
     report("GET /staff/monitoring/ county reviewer", timed(lambda: client.get("/staff/monitoring/"), args.runs))
     rng = random.Random(args.seed)
