@@ -199,9 +199,13 @@ def stale_households(scope: Scope, on: dt.date) -> list[int]:
 def ensure_standings(scope: Scope, on: dt.date | None = None) -> int:
     """Bring the standings of ``scope`` up to ``on`` (ages move daily); returns how many were recomputed."""
     on = on or today()
-    ids = stale_households(scope, on)
-    if ids:
-        refresh_households(ids, on=on)
+    try:
+        with db.session.begin_nested():
+            ids = stale_households(scope, on)
+            if ids:
+                refresh_households(ids, on=on)
+    except sa.exc.IntegrityError:
+        return 0  # another request refreshed the same standings meanwhile
     return len(ids)
 
 

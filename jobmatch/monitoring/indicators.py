@@ -322,11 +322,14 @@ def _fill_snapshots(scope: Scope, days: list[dt.date]) -> None:
     if not sites:
         return
     rows = _history_by_site(sites, days)
-    db.session.execute(sa.delete(MonthlySnapshot).where(MonthlySnapshot.site_id.in_(sites),
-                                                        MonthlySnapshot.month_end.in_(days)))
-    if rows:
-        db.session.execute(MonthlySnapshot.__table__.insert(), rows)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            db.session.execute(sa.delete(MonthlySnapshot).where(MonthlySnapshot.site_id.in_(sites),
+                                                                MonthlySnapshot.month_end.in_(days)))
+            if rows:
+                db.session.execute(MonthlySnapshot.__table__.insert(), rows)
+    except sa.exc.IntegrityError:
+        pass  # another request stored the same snapshots meanwhile; theirs are as good
 
 
 def _history_by_site(sites: list[int], days: list[dt.date]) -> list[dict]:
