@@ -99,7 +99,6 @@ def test_measures_with_deadlines_fill_the_responsible_persons_queue(site):
 
 
 def test_pages_walk_a_proposal_through_three_roles(site, app):
-    from flask.testing import FlaskClient  # noqa: F401
 
     from tests.factories import PASSWORD
 
