@@ -84,6 +84,7 @@ def create_app(config: type | object | None = None, **overrides) -> Flask:
 def _register_blueprints(app: Flask) -> None:
     import jobmatch.staff.occupation_views  # noqa: F401  (adds 职业分布 to the staff blueprint)
     from jobmatch.accounts.views import bp as auth_bp
+    from jobmatch.api import monitoring_views  # noqa: F401  (adds the indicator endpoints to the API blueprint)
     from jobmatch.api.views import bp as api_bp
     from jobmatch.broker.views import bp as broker_bp
     from jobmatch.matching import api_views, staff_views  # noqa: F401  (matching API endpoints and staff pages)
@@ -96,3 +97,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(api_bp)
     app.register_blueprint(training_bp)
     app.register_blueprint(broker_bp)
+    from jobmatch.monitoring.episodes import connect as watch_register
+    from jobmatch.staff.monitoring_views import bp as monitoring_bp
+
+    app.register_blueprint(monitoring_bp)
+    watch_register()

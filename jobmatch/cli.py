@@ -190,9 +190,10 @@ def classify_title_command(titles: tuple[str, ...], top: int, fmt: str) -> None:
 
 def register_commands(app: Flask) -> None:
     from jobmatch.jobs.cli import shortlist_command
+    from jobmatch.monitoring.cli import indicators_command, sweep_command
 
     for command in (import_command, export_command, create_user_command, demo_data_command, create_token_command,
-                    classify_title_command, shortlist_command):
+                    classify_title_command, shortlist_command, indicators_command, sweep_command):
         app.cli.add_command(command)
     from jobmatch.matching.cli import model_group, recommend_command, train_command
 

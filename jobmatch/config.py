@@ -76,6 +76,11 @@ class Config:
     #: age band of an able-bodied worker, inclusive
     WORKING_AGE_MIN = _env_int("WORKING_AGE_MIN", 16)
     WORKING_AGE_MAX = _env_int("WORKING_AGE_MAX", 60)
+    #: zero-employment service promise: this many suitable referrals within this many days of detection
+    ZERO_EMPLOYMENT_REFERRALS = _env_int("ZERO_EMPLOYMENT_REFERRALS", 3)
+    ZERO_EMPLOYMENT_REFERRAL_DAYS = _env_int("ZERO_EMPLOYMENT_REFERRAL_DAYS", 30)
+    #: a 三个月失联 exit needs no successful contact for this many days
+    LOST_CONTACT_DAYS = _env_int("LOST_CONTACT_DAYS", 90)
 
 
 class TestingConfig(Config):

@@ -307,6 +307,15 @@ def _register_job_steps() -> None:
 _register_job_steps()
 
 
+def _register_monitoring_step() -> None:
+    from jobmatch.monitoring.demo import monitoring_step
+
+    DEMO_STEPS.append(monitoring_step)
+
+
+_register_monitoring_step()
+
+
 def _matching_step(rng, context, echo) -> None:
     """Train the matching model on the demo's referral outcomes (active only if it beats the rules)."""
     from jobmatch.matching import service

@@ -16,6 +16,15 @@ from jobmatch.jobs.models import (  # noqa: F401
 )
 from jobmatch.matching import service as _matching_service  # noqa: F401,E402  (ORM write listener)
 from jobmatch.matching.dbmodels import MatchingModel  # noqa: F401,E402
+from jobmatch.monitoring.models import (  # noqa: F401
+    AssistancePlan,
+    HouseholdStanding,
+    MonthlySnapshot,
+    PlanMeasure,
+    StatusProposal,
+    Visit,
+    ZeroEpisode,
+)
 from jobmatch.people.models import Household, Person, PersonCertificate, PersonSkill, StatusEvent  # noqa: F401
 from jobmatch.places.models import Region, Site  # noqa: F401
 from jobmatch.spreadsheets.models import ImportRecord  # noqa: F401

@@ -39,6 +39,16 @@ ACTION_LABELS = {
     "activate_model": "启用匹配模型",
     "deactivate_model": "停用匹配模型",
     "recommend": "生成岗位推荐",
+    "zero_escalate": "零就业转县级督办",
+    "zero_exit": "零就业政策退出",
+    "plan_create": "制定一户一策",
+    "plan_measure": "添加帮扶措施",
+    "plan_measure_done": "办结帮扶措施",
+    "visit": "记录走访",
+    "proposal": "上报状态变化",
+    "proposal_confirm": "镇级确认",
+    "proposal_approve": "县级审核通过",
+    "proposal_reject": "退回状态变化",
 }
 
 

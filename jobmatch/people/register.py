@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from jobmatch.database import today as _today
 from jobmatch.database import utcnow
 from jobmatch.extensions import db
+from jobmatch.people import signals
 from jobmatch.people.enums import Relation, StatusEventKind, StatusSource
 from jobmatch.people.models import Household, Person, PersonCertificate, PersonSkill, StatusEvent
 from jobmatch.people.services import (
@@ -358,6 +359,12 @@ def apply_register(
     for chunk in _chunks(new_cert_rows, 5000):
         db.session.execute(PersonCertificate.__table__.insert(), chunk)
     db.session.flush()
+    # profile-only updates (capacity, birth date, household) can change a household's standing too
+    written = {e["person_id"] for e in events}
+    signals.notify(source, [signals.StatusWrite(e["person_id"], e["previous_status"], e["status"], e["effective_on"])
+                            for e in events]
+                   + [signals.StatusWrite(ex.id, ex.status, ex.status, effective_on)
+                      for ex, _f in to_update if ex.id not in written], actor)
     return result
 
 

@@ -16,6 +16,7 @@ from jobmatch.database import today as _today
 from jobmatch.database import utcnow
 from jobmatch.errors import NotFound, PermissionDenied, ValidationError
 from jobmatch.extensions import db
+from jobmatch.people import signals
 from jobmatch.people.enums import EmploymentStatus, Relation, StatusEventKind, StatusSource
 from jobmatch.people.models import Household, Person, PersonCertificate, PersonSkill, StatusEvent
 from jobmatch.people.names import pinyin_forms
@@ -180,6 +181,7 @@ def record_status(
     person.status_checked_at = utcnow()
     audit.record("status_change", "person", person.id, actor=actor, status=status.label,
                  previous=previous.label if previous else None, effective_on=effective_on)
+    signals.notify(source, [signals.StatusWrite(person.id, previous, status, effective_on)], actor)
     return event
 
 
@@ -214,6 +216,8 @@ def bulk_record_changes(changes: list[tuple], *, source: StatusSource, actor=Non
     for chunk in _chunks(updates, 5000):
         db.session.execute(sa.update(Person), chunk)
     db.session.flush()
+    signals.notify(source, [signals.StatusWrite(e["person_id"], e["previous_status"], e["status"], e["effective_on"])
+                            for e in events], actor)
     return len(events)
 
 
@@ -287,6 +291,8 @@ def record_dated_changes(changes: list[DatedChange], *, source: StatusSource, ac
     if events:
         audit.record("status_change", "person", None, actor=actor, changes=len(events), source=source.label)
     db.session.flush()
+    signals.notify(source, [signals.StatusWrite(e["person_id"], e["previous_status"], e["status"], e["effective_on"])
+                            for e in events], actor)
     return len(events)
 
 
@@ -553,10 +559,13 @@ def update_person(person: Person, f: PersonFields, *, actor=None, effective_on: 
         {person.id: skill_rows(person.id, f.skills, vocab)},
         {person.id: certificate_rows(person.id, f.certificates, vocab)},
     )
-    record_status(
+    event = record_status(
         person, f.employment_status, effective_on or _today(), source=StatusSource.EDIT, actor=actor,
         workplace=f.workplace, monthly_income=f.monthly_income,
     )
+    if event is None:  # profile edits (capacity, birth date) can change the household's standing
+        signals.notify(StatusSource.EDIT, [signals.StatusWrite(person.id, person.employment_status,
+                                                               person.employment_status, effective_on or _today())], actor)
     db.session.flush()
     db.session.expire(person, ["skills", "certificates"])
     audit.record("edit_person", "person", person.id, actor=actor)

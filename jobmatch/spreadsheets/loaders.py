@@ -1,5 +1,6 @@
 """Every importer and exporter, registered in one place for the CLI and the pages."""
 
+from jobmatch.monitoring.report import export_indicators
 from jobmatch.spreadsheets import jobs as _jobs
 from jobmatch.spreadsheets import register as _register
 from jobmatch.spreadsheets import roster as _roster
@@ -11,6 +12,7 @@ EXPORTERS = {
     "sites": export_sites,
     "postings": export_postings,
     "outcomes": export_outcomes,
+    "indicators": export_indicators,
 }
 
 __all__ = ["EXPORTERS", "_jobs", "_register", "_roster"]

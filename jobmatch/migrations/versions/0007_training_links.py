@@ -1,7 +1,7 @@
 """training links: courses → employer and postings (订单培训 from a skill gap)
 
 Revision ID: 0007_training_links
-Revises: 0005_matching
+Revises: 0006_monitoring
 Create Date: 2026-11-23 04:50:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "0007_training_links"
-down_revision = "0005_matching"
+down_revision = "0006_monitoring"
 branch_labels = None
 depends_on = None
 
