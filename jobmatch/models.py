@@ -14,6 +14,7 @@ from jobmatch.jobs.models import (  # noqa: F401
     SubsidyRun,
     SubsidySettings,
 )
+from jobmatch.kiosk.models import KioskRegistration, KioskRequest, KioskSession, KioskTerminal  # noqa: F401
 from jobmatch.people.models import Household, Person, PersonCertificate, PersonSkill, StatusEvent  # noqa: F401
 from jobmatch.places.models import Region, Site  # noqa: F401
 from jobmatch.spreadsheets.models import ImportRecord  # noqa: F401
