@@ -74,6 +74,7 @@ def _terminal_only():
         session.clear()
         db.session.commit()
     g.visit = kiosk.load_visit(request.cookies.get(VISIT_COOKIE), terminal)
+    db.session.commit()  # the touch (last_seen_at), or the end of an idle-expired visit
     return None
 
 
@@ -81,8 +82,6 @@ def _terminal_only():
 def _no_store(response):
     response.headers["Cache-Control"] = "no-store"
     response.headers["Pragma"] = "no-cache"
-    if g.get("visit") is not None:
-        db.session.commit()  # the visit's last_seen_at
     return response
 
 
