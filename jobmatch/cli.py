@@ -194,3 +194,7 @@ def register_commands(app: Flask) -> None:
     for command in (import_command, export_command, create_user_command, demo_data_command, create_token_command,
                     classify_title_command, shortlist_command):
         app.cli.add_command(command)
+    from jobmatch.matching.cli import model_group, recommend_command, train_command
+
+    for command in (train_command, recommend_command, model_group):
+        app.cli.add_command(command)

@@ -15,6 +15,8 @@ from jobmatch.jobs.models import (  # noqa: F401
     SubsidySettings,
 )
 from jobmatch.kiosk.models import KioskRegistration, KioskRequest, KioskSession, KioskTerminal  # noqa: F401
+from jobmatch.matching import service as _matching_service  # noqa: F401,E402  (ORM write listener)
+from jobmatch.matching.dbmodels import MatchingModel  # noqa: F401,E402
 from jobmatch.people.models import Household, Person, PersonCertificate, PersonSkill, StatusEvent  # noqa: F401
 from jobmatch.places.models import Region, Site  # noqa: F401
 from jobmatch.spreadsheets.models import ImportRecord  # noqa: F401

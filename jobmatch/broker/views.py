@@ -20,6 +20,7 @@ from jobmatch.jobs import performance
 from jobmatch.jobs import services as jobs
 from jobmatch.jobs import shortlist as ranking
 from jobmatch.jobs.enums import PostingStatus, ReferralOutcome
+from jobmatch.matching import pages as matching_pages
 from jobmatch.people.services import masked_id, masked_phone
 
 bp = Blueprint("broker", __name__, url_prefix="/broker")
@@ -94,7 +95,7 @@ def _posting_data(posting) -> dict:
 def posting(posting_id: int):
     """A posting with its ranked shortlist of consenting people and the broker's referrals to it."""
     p = jobs.get_posting(posting_id, current_scope(), broker=_me())
-    result = ranking.shortlist(p, current_scope(), consenting_only=True, limit=30)
+    result = matching_pages.posting_shortlist(p, current_scope(), consenting_only=True, limit=30)
     referrals, _total = jobs.list_referrals(current_scope(), broker=_me(), posting=p)
     q = request.args.get("q", "").strip()
     found = [(person, masked_id(person)) for person in jobs.find_candidates(current_scope(), q, consenting_only=True)]

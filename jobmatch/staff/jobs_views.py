@@ -23,6 +23,7 @@ from jobmatch.jobs import batches, performance, subsidies
 from jobmatch.jobs import services as jobs
 from jobmatch.jobs import shortlist as ranking
 from jobmatch.jobs.enums import Channel, EmployerKind, PostingStatus, ReferralOutcome, SubsidyKind
+from jobmatch.matching import pages as matching_pages
 from jobmatch.people import services as people
 from jobmatch.spreadsheets.jobs import export_ledger
 from jobmatch.staff import forms
@@ -92,7 +93,7 @@ def edit_posting(posting_id: int | None = None):
 def posting(posting_id: int):
     """A posting, its referrals of people in the region, and the ranked shortlist of the region."""
     p = jobs.get_posting(posting_id, current_scope())
-    result = ranking.shortlist(p, current_scope(), limit=30)
+    result = matching_pages.posting_shortlist(p, current_scope(), limit=30)
     rows, _total = jobs.list_referrals(current_scope(), posting=p, limit=500)
     audit.record("view_shortlist", "posting", p.id, shown=len(result.candidates))
     db.session.commit()
@@ -144,13 +145,14 @@ def refer(posting_id: int, person_id: int):
 
 @bp.route("/jobs/people/<int:person_id>/postings")
 def person_postings(person_id: int):
-    """Open postings a person qualifies for, ranked, and the ones they do not with the reasons."""
+    """Open postings ranked for a person by the matching engine, with explanations; excluded ones with why."""
     person = people.get_person(person_id, current_scope())
-    matches = ranking.eligible_postings(person, limit=None, include_excluded=True)
+    ask = request.args.get("ask") == "1"
+    why = request.args.get("why", "").strip()[:30] or None
+    result = matching_pages.person_postings(person, ask_out_of_area=ask, limit=30, why=why)
     mine, _total = jobs.list_referrals(current_scope(), person=person, limit=100)
     return render_template("staff/jobs_person.html", person=person, masked_id=people.masked_id(person),
-                           eligible=[m for m in matches if m.eligible][:30],
-                           excluded=[m for m in matches if not m.eligible][:30], referrals=mine,
+                           result=result, ask=ask, why=why or "", referrals=mine,
                            outcome_form=job_forms.OutcomeForm())
 
 

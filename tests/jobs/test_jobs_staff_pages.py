@@ -92,7 +92,7 @@ def test_staff_refer_from_the_person_page_and_the_shortlist(client, login_as, re
                                          labor_capacity=LaborCapacity.FULL), effective_on=today() - 300 * DAY)
     page = client.get(f"/staff/jobs/people/{other.id}/postings").get_data(as_text=True)
     assert region["factory"].title in page  # local factory job: eligible
-    assert "岗位在省外（江苏），本人意愿为县内就近（只考虑县内）" in page  # labor export: excluded, with the reason
+    assert "岗位在省外（江苏），您希望县内就近就业" in page  # labor export: excluded, with the engine's reason
     shortlist = client.get(f"/staff/jobs/postings/{region['factory'].id}").get_data(as_text=True)
     assert "丙待业" in shortlist
     token = csrf_token_from(shortlist)

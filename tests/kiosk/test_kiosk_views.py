@@ -291,6 +291,7 @@ def test_self_registration_is_reviewed_before_the_register(app, kiosk, world, lo
     assert db.session.get(KioskRegistration, reg.id).status is RegistrationStatus.APPROVED
     # the newcomer can now use the kiosk
     assert identify(kiosk, world, id_number=number, tail="1111").status_code == 302
+    assert "毛绒玩具缝制工" in kiosk.get("/kiosk/jobs").get_data(as_text=True)  # the engine knows them at once
 
 
 def test_rejecting_a_registration_needs_a_reason(app, kiosk, world, login_as):

@@ -1,7 +1,7 @@
 """kiosk: terminals, visits, referral requests, self-registrations
 
 Revision ID: 0008_kiosk
-Revises: 0003_training
+Revises: 0005_matching
 Create Date: 2026-11-23 04:39:02.212973
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0008_kiosk'
-down_revision = '0003_training'
+down_revision = '0005_matching'
 branch_labels = None
 depends_on = None
 
