@@ -12,7 +12,7 @@ from flask_login import current_user, logout_user
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from jobmatch.errors import JobmatchError
-from jobmatch.extensions import db
+from jobmatch.extensions import csrf, db
 from jobmatch.kiosk import services as kiosk
 from jobmatch.kiosk.services import FILTERS, KioskRefusal
 
@@ -145,6 +145,7 @@ def desk():
 
 
 @bp.route("/end", methods=["POST"])
+@csrf.exempt  # ending a visit must always work (the idle timeout); cross-site it carries no cookie anyway
 def end():
     """退出 or the idle countdown: the visit ends on the server and the cookie is dropped."""
     kiosk.end_visit(request.cookies.get(VISIT_COOKIE))
