@@ -46,6 +46,8 @@ from jobmatch.training import services as training
 KIOSK_ACTOR = "自助终端"
 #: 家门口: a job this close to the person's site (km), or at the site itself
 NEAR_KM = 15.0
+#: a visit's last_seen_at is rewritten at most this often
+TOUCH_EVERY_SECONDS = 5
 
 FILTERS = {
     "all": "全部",
@@ -89,7 +91,8 @@ def terminal_for_token(token: str | None) -> KioskTerminal | None:
     if not token:
         return None
     return db.session.scalar(sa.select(KioskTerminal).where(
-        KioskTerminal.token_hash == _hash(token), KioskTerminal.revoked_at.is_(None)))
+        KioskTerminal.token_hash == _hash(token), KioskTerminal.revoked_at.is_(None))
+        .options(sa.orm.joinedload(KioskTerminal.site)))
 
 
 def terminals_in(scope: Scope) -> list[KioskTerminal]:
@@ -177,15 +180,16 @@ def load_visit(token: str | None, terminal: KioskTerminal) -> KioskSession | Non
         return None
     visit = db.session.scalar(sa.select(KioskSession).where(
         KioskSession.token_hash == _hash(token), KioskSession.terminal_id == terminal.id,
-        KioskSession.ended_at.is_(None)))
+        KioskSession.ended_at.is_(None))
+        .options(sa.orm.joinedload(KioskSession.person).joinedload(Person.site).joinedload(Site.county)))
     if visit is None:
         return None
     now = utcnow()
     if now - visit.last_seen_at > visit_lifetime():
-        visit.ended_at = now
-        db.session.flush()
+        visit.ended_at = now  # left dirty: the caller commits
         return None
-    visit.last_seen_at = now
+    if now - visit.last_seen_at > dt.timedelta(seconds=TOUCH_EVERY_SECONDS):
+        visit.last_seen_at = now  # a write per request would serialise busy terminals on SQLite
     return visit
 
 
@@ -206,16 +210,39 @@ def greeting_name(person: Person) -> str:
 
 # --- job cards ------------------------------------------------------------------------------------
 
+def mode_of(key: str) -> str:
+    """外出务工 ranks with the place preference lifted ('out'); everything else with it ('home')."""
+    return "out" if key == "away" else "home"
+
+
+def _parsed(visit: KioskSession) -> dict:
+    """The visit's stored rankings, parsed once per request."""
+    raw = visit.ranking
+    cached = getattr(visit, "_parsed_ranking", None)
+    if cached is None or cached[0] is not raw:
+        cached = (raw, json.loads(raw) if raw else {})
+        visit._parsed_ranking = cached
+    return cached[1]
+
+
+def prepare_ranking(visit: KioskSession, key: str) -> bool:
+    """Rank the visit's person for the filter's mode unless already done; True when it was computed now."""
+    mode = mode_of(key)
+    stored = dict(_parsed(visit))
+    if mode in stored:
+        return False
+    top = current_app.config["KIOSK_TOP_JOBS"]
+    stored[mode] = [[r.posting_id, round(r.score, 4), list(r.reasons)]
+                    for r in rank_person(visit.person_id, top=top, ask_out_of_area=(mode == "out"))]
+    visit.ranking = json.dumps(stored, ensure_ascii=False)
+    db.session.flush()
+    return True
+
+
 def _ranking(visit: KioskSession, mode: str) -> list[tuple[int, float, list[str]]]:
     """The visit's ranking for ``mode`` ('home' or 'out'), computed once per visit."""
-    cached = json.loads(visit.ranking) if visit.ranking else {}
-    if mode not in cached:
-        top = current_app.config["KIOSK_TOP_JOBS"]
-        cached[mode] = [[r.posting_id, round(r.score, 4), list(r.reasons)]
-                        for r in rank_person(visit.person_id, top=top, ask_out_of_area=(mode == "out"))]
-        visit.ranking = json.dumps(cached, ensure_ascii=False)
-        db.session.flush()
-    return cached[mode]
+    prepare_ranking(visit, "away" if mode == "out" else "all")
+    return _parsed(visit)[mode]
 
 
 @dataclass
@@ -295,27 +322,31 @@ def _matches(card: JobCard, key: str, person_site: Site) -> bool:
 
 
 def job_cards(visit: KioskSession, key: str = "all", limit: int = 12) -> list[JobCard]:
-    """The visit's job cards under filter ``key`` (外出务工 lifts the person's place preference)."""
+    """The visit's job cards under filter ``key`` (外出务工 lifts the person's place preference).
+
+    Postings are read in ranked order, a chunk at a time, until ``limit`` cards pass the filter.
+    """
     key = key if key in FILTERS else "all"
-    ranked = _ranking(visit, "out" if key == "away" else "home")
-    if not ranked:
-        return []
-    ids = [pid for pid, _, _ in ranked]
-    postings = {p.id: p for p in db.session.scalars(
-        sa.select(Posting).where(Posting.id.in_(ids), Posting.status == PostingStatus.OPEN)
-        .options(sa.orm.joinedload(Posting.employer), sa.orm.joinedload(Posting.site)))}
+    ranked = _ranking(visit, mode_of(key))
     site = visit.person.site
-    requests = _pending_requests(visit.person_id, ids)
-    cards = []
-    for pid, _score, reasons in ranked:
-        p = postings.get(pid)
-        if p is None:
-            continue
-        card = _card(p, site, reasons, requests.get(pid))
-        if _matches(card, key, site):
-            cards.append(card)
-            if len(cards) >= limit:
-                break
+    cards: list[JobCard] = []
+    chunk = limit + 4
+    for start in range(0, len(ranked), chunk):
+        part = ranked[start:start + chunk]
+        ids = [pid for pid, _, _ in part]
+        postings = {p.id: p for p in db.session.scalars(
+            sa.select(Posting).where(Posting.id.in_(ids), Posting.status == PostingStatus.OPEN)
+            .options(sa.orm.joinedload(Posting.employer), sa.orm.joinedload(Posting.site)))}
+        requests = _pending_requests(visit.person_id, ids)
+        for pid, _score, reasons in part:
+            p = postings.get(pid)
+            if p is None:
+                continue
+            card = _card(p, site, reasons, requests.get(pid))
+            if _matches(card, key, site):
+                cards.append(card)
+                if len(cards) >= limit:
+                    return cards
     return cards
 
 
@@ -326,7 +357,7 @@ def _pending_requests(person_id: int, posting_ids: list[int]) -> dict[int, Kiosk
 
 def offered_posting(visit: KioskSession, posting_id: int) -> JobCard:
     """One posting the visit was offered (the kiosk shows nothing it did not rank for this person)."""
-    cached = json.loads(visit.ranking) if visit.ranking else {}
+    cached = _parsed(visit)
     for mode in ("home", "out"):
         for pid, _score, reasons in cached.get(mode, []):
             if pid == posting_id:

@@ -14,9 +14,11 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from jobmatch.errors import JobmatchError
 from jobmatch.extensions import csrf, db
 from jobmatch.kiosk import services as kiosk
+from jobmatch.kiosk.icons import kiosk_icon
 from jobmatch.kiosk.services import FILTERS, KioskRefusal
 
 bp = Blueprint("kiosk", __name__, url_prefix="/kiosk")
+bp.add_app_template_global(kiosk_icon, "kiosk_icon")
 
 TERMINAL_COOKIE = "jobmatch_kiosk_terminal"
 VISIT_COOKIE = "jobmatch_kiosk_visit"
@@ -74,7 +76,8 @@ def _terminal_only():
         session.clear()
         db.session.commit()
     g.visit = kiosk.load_visit(request.cookies.get(VISIT_COOKIE), terminal)
-    db.session.commit()  # the touch (last_seen_at), or the end of an idle-expired visit
+    if db.session.dirty:
+        db.session.commit()  # the touch (last_seen_at), or the end of an idle-expired visit
     return None
 
 
@@ -138,6 +141,13 @@ def identify():
     return response
 
 
+@bp.route("/ping", methods=["POST"])
+@csrf.exempt  # only keeps the visit alive while the person is touching the screen; cross-site it has no cookie
+def ping():
+    """Activity on the screen without a page request (reading, scrolling): the visit stays open."""
+    return ("", 204) if g.visit is not None else ("", 410)
+
+
 @bp.route("/desk")
 def desk():
     """Go to the service desk (no phone on record, or a question)."""
@@ -166,8 +176,9 @@ def jobs():
         return back
     key = request.args.get("f", "all")
     key = key if key in FILTERS else "all"
+    if kiosk.prepare_ranking(g.visit, key):
+        db.session.commit()  # keep the visit's ranking; later lists read it
     cards = kiosk.job_cards(g.visit, key)
-    db.session.commit()
     return _render("jobs.html", cards=cards, key=key, filters=FILTERS, **_person_context())
 
 

@@ -61,8 +61,13 @@ class Terminal:
         if body is not None:
             data = urllib.parse.urlencode(body)
             headers["Content-Type"] = "application/x-www-form-urlencoded"
-        self.conn.request(method, path, body=data, headers=headers)
-        response = self.conn.getresponse()
+        try:
+            self.conn.request(method, path, body=data, headers=headers)
+            response = self.conn.getresponse()
+        except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
+            self.conn.close()  # the server closed an idle keep-alive connection: open a new one
+            self.conn.request(method, path, body=data, headers=headers)
+            response = self.conn.getresponse()
         text = response.read().decode("utf-8", "replace")
         for name, value in response.getheaders():
             if name.lower() == "set-cookie":
@@ -86,6 +91,8 @@ def main() -> None:
     parser.add_argument("--scale", choices=["site", "county"], default="county")
     parser.add_argument("--terminals", type=int, default=20)
     parser.add_argument("--requests", type=int, default=40, help="job-list requests per terminal")
+    parser.add_argument("--think", type=float, default=0.0,
+                        help="mean seconds a person looks at a list before the next tap (0: back to back)")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=10)
     parser.add_argument("--seed", type=int, default=7)
@@ -177,8 +184,14 @@ def main() -> None:
         def visit(i: int) -> None:
             c = clients[i]
             _cookie, id_number, tail = terminals[i]
+            if "jobmatch_kiosk_visit" in c.cookies:
+                c.request("POST", "/kiosk/end", {})
             status, html, _ = c.request("GET", "/kiosk/identify")
-            token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+            found = re.search(r'name="csrf_token" value="([^"]+)"', html)
+            if found is None:
+                errors.append(f"identify page {status}")
+                return
+            token = found.group(1)
             t = time.perf_counter()
             status, _, headers = c.request("POST", "/kiosk/identify",
                                            {"csrf_token": token, "id_number": id_number, "phone_tail": tail})
@@ -213,8 +226,11 @@ def main() -> None:
 
         def browse(i: int) -> None:
             c = clients[i]
+            pause = random.Random(args.seed + i)
             barrier.wait()
             for k in range(args.requests):
+                if args.think and k:
+                    time.sleep(pause.uniform(0.5, 1.5) * args.think)
                 path = "/kiosk/jobs" + FILTERS[(k + i) % len(FILTERS)]
                 first_away = path.endswith("away") and not any(
                     FILTERS[(j + i) % len(FILTERS)].endswith("away") for j in range(k))
@@ -239,7 +255,8 @@ def main() -> None:
         report("POST /kiosk/identify (20 at once)", identify_ms)
         report("first GET /kiosk/jobs of a visit (ranks)", first_lists)
         report("first 外出务工 of a visit (ranks again)", away_first)
-        report(f"GET /kiosk/jobs, {len(clients)} terminals at once", samples)
+        report(f"GET /kiosk/jobs, {len(clients)} terminals at once"
+               + (f" (think {args.think:g} s)" if args.think else " (back to back)"), samples)
         print(f"{len(samples) + len(away_first)} job lists in {wall:.1f} s "
               f"({(len(samples) + len(away_first)) / wall:.0f}/s); cards per list median {statistics.median(cards):.0f}")
     finally:

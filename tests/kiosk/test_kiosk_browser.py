@@ -89,6 +89,7 @@ def check_screen(page, name: str) -> None:
 
 
 def type_on_keypad(page, step: int, text: str) -> None:
+    page.locator("body[data-ready='1']").wait_for(state="attached")  # the keypad script is bound
     panel = page.locator(f"[data-step='{step}']")
     for ch in text:
         panel.locator(f"[data-key='{ch}']").click()

@@ -107,10 +107,18 @@
     document.getElementById("idle-stay").focus();
     tickTimer = setInterval(tick, 1000);
   }
+  var lastPing = Date.now();
+  function ping() {
+    /* the server ends a visit idle for longer than idle + countdown: tell it the screen is in use */
+    if (!hasVisit || Date.now() - lastPing < Math.max(5, idleSeconds / 3) * 1000) { return; }
+    lastPing = Date.now();
+    if (window.fetch) { window.fetch(body.dataset.ping, {method: "POST", credentials: "same-origin"}).catch(function () {}); }
+  }
   function resetIdle() {
     if (!overlay || !overlay.hidden) { return; }
     clearTimeout(idleTimer);
     idleTimer = setTimeout(startCountdown, idleSeconds * 1000);
+    ping();
   }
   if (overlay && !isStart) {
     document.getElementById("idle-stay").addEventListener("click", function () {
@@ -123,4 +131,5 @@
     });
     resetIdle();
   }
+  body.dataset.ready = "1";
 }());
