@@ -340,3 +340,15 @@ def test_a_revoked_terminal_stops_working(app, kiosk, world, login_as):
     assert clerk.post(f"/staff/kiosk/terminals/{world.terminal.id}/revoke", data={"csrf_token": token}).status_code == 302
     assert kiosk.get("/kiosk/jobs").status_code == 403
     assert kiosk.get("/login").status_code == 200  # a revoked terminal is an ordinary browser again
+
+
+def test_ping_keeps_a_visit_alive_only_while_it_is_open(app, kiosk, world):
+    assert kiosk.post("/kiosk/ping").status_code == 410
+    identify(kiosk, world)
+    visit = db.session.scalar(sa.select(KioskSession))
+    visit.last_seen_at = visit.last_seen_at - dt.timedelta(seconds=60)
+    db.session.commit()
+    assert kiosk.post("/kiosk/ping").status_code == 204
+    db.session.expire_all()
+    assert (dt.datetime.now(dt.UTC).replace(tzinfo=None) - db.session.scalar(
+        sa.select(KioskSession.last_seen_at))).total_seconds() < 30
