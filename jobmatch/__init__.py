@@ -82,11 +82,13 @@ def create_app(config: type | object | None = None, **overrides) -> Flask:
 
 
 def _register_blueprints(app: Flask) -> None:
+    import jobmatch.staff.occupation_views  # noqa: F401  (adds 职业分布 to the staff blueprint)
     from jobmatch.accounts.views import bp as auth_bp
     from jobmatch.api.views import bp as api_bp
     from jobmatch.broker.views import bp as broker_bp
     from jobmatch.kiosk import desk_views  # noqa: F401  (adds the kiosk queues to the staff and broker blueprints)
     from jobmatch.kiosk.views import bp as kiosk_bp
+    from jobmatch.matching import api_views, staff_views  # noqa: F401  (matching API endpoints and staff pages)
     from jobmatch.staff import jobs_views  # noqa: F401  (adds the job pages to the staff blueprint)
     from jobmatch.staff.training_views import bp as training_bp
     from jobmatch.staff.views import bp as staff_bp

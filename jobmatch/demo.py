@@ -305,3 +305,18 @@ def _register_job_steps() -> None:
 
 
 _register_job_steps()
+
+
+def _matching_step(rng, context, echo) -> None:
+    """Train the matching model on the demo's referral outcomes (active only if it beats the rules)."""
+    from jobmatch.matching import service
+
+    db.session.commit()
+    result, row = service.train_model(actor="演示数据")
+    if row is None:
+        echo("匹配模型：" + result.decision.get("reason", "数据不足，使用规则评分"))
+    else:
+        echo(f"匹配模型 {row.version}：" + ("优于规则，已启用" if row.is_active else "未优于规则，继续使用规则评分"))
+
+
+DEMO_STEPS.append(_matching_step)

@@ -45,6 +45,13 @@ def masked(person) -> str:
     return masked_id(person)
 
 
+def occupation_name(code) -> str:
+    """The CSCO 2022 name of an occupation or group code ("" when unknown)."""
+    from jobmatch.vocab.occupations import occupation_name as name_of
+
+    return name_of(code)
+
+
 def register_template_helpers(app: Flask) -> None:
     app.add_template_filter(audit_label, "audit_label")
     app.add_template_filter(fmt_date, "date")
@@ -52,3 +59,4 @@ def register_template_helpers(app: Flask) -> None:
     app.add_template_filter(label, "label")
     app.add_template_filter(yes_no, "yes_no")
     app.add_template_global(masked, "masked")
+    app.add_template_global(occupation_name, "occupation_name")

@@ -35,6 +35,10 @@ ACTION_LABELS = {
     "complete_training": "培训结业",
     "exam_result": "登记考试结果",
     "award_certificate": "登记证书",
+    "train_model": "训练匹配模型",
+    "activate_model": "启用匹配模型",
+    "deactivate_model": "停用匹配模型",
+    "recommend": "生成岗位推荐",
 }
 
 

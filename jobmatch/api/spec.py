@@ -37,6 +37,38 @@ PERSON_SCHEMA = {
     },
 }
 
+_REASONS = {"type": "array", "items": {"type": "string"}}
+RECOMMENDATIONS_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "person_id": {"type": "integer"},
+        "id_number_masked": {"type": "string"},
+        "scorer": {"type": "string", "example": "规则评分"},
+        "scorer_warning": {"type": "string", "nullable": True},
+        "results": {"type": "array", "items": {"type": "object", "properties": {
+            "posting": {"type": "string", "example": "GW00001"}, "title": {"type": "string"},
+            "rank": {"type": "integer"}, "score": {"type": "number"},
+            "positives": _REASONS, "negatives": _REASONS, "reasons": _REASONS}}},
+        "raise_chances": {"type": "string", "nullable": True, "example": "取得叉车证后可匹配的岗位多 12 个"},
+        "excluded": {"type": "object", "additionalProperties": {"type": "integer"}},
+    },
+}
+_SHORTLIST_ROW = {"type": "object", "properties": {
+    "person_id": {"type": "integer"}, "name": {"type": "string"}, "id_number_masked": {"type": "string"},
+    "site": {"type": "string"}, "policy_rank": {"type": "integer"}, "model_rank": {"type": "integer"},
+    "score": {"type": "number"}, "priority": _REASONS, "policy_note": {"type": "string", "nullable": True},
+    "positives": _REASONS, "negatives": _REASONS}}
+SHORTLIST_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "posting": {"type": "string"}, "title": {"type": "string"}, "status": {"type": "string"},
+        "scorer": {"type": "string"}, "scorer_warning": {"type": "string", "nullable": True},
+        "policy_rule": {"type": "string"}, "n_eligible": {"type": "integer"},
+        "policy_order": {"type": "array", "items": _SHORTLIST_ROW},
+        "model_order": {"type": "array", "items": _SHORTLIST_ROW},
+    },
+}
+
 
 def build_spec() -> dict:
     """Collect every /api/v1 view with a YAML docstring into one OpenAPI 3 document."""
@@ -53,6 +85,8 @@ def build_spec() -> dict:
     spec.components.schema("Person", PERSON_SCHEMA)
     spec.components.schema("PeopleList", {"type": "object", "properties": {
         "results": {"type": "array", "items": {"$ref": "#/components/schemas/Person"}}}})
+    spec.components.schema("Recommendations", RECOMMENDATIONS_SCHEMA)
+    spec.components.schema("Shortlist", SHORTLIST_SCHEMA)
     spec.components.response("Error", {"description": "错误（统一格式）",
                                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}})
     for rule in current_app.url_map.iter_rules():

@@ -128,3 +128,6 @@ def register_summary():
         "one_per_household_coverage": counts.one_per_household_coverage,
         "by_status": {status.label: n for status, n in counts.by_status.items()},
     })
+
+
+from jobmatch.api import occupations as _occupations  # noqa: E402, F401  (adds the occupation endpoints to bp)

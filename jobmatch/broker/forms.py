@@ -38,6 +38,9 @@ class PostingForm(Form):
     deadline = StringField("截止日期", render_kw={"type": "date"})
     longitude = StringField("经度")
     latitude = StringField("纬度")
+    #: the occupation code: a typed code wins over a picked suggestion; neither = first suggestion, unconfirmed
+    csco_code = StringField("职业代码（职业分类大典 2022 细类）", description="从推荐中选择，或填写细类代码如 6-25-04-07；不选则按第一推荐记为“待确认”")
+    csco_pick = StringField("推荐职业")
 
     def values(self) -> dict:
         """The raw values for ``jobs.save_posting``."""

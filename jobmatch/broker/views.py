@@ -16,7 +16,7 @@ from jobmatch.accounts.permissions import current_scope, require_roles
 from jobmatch.broker import forms
 from jobmatch.errors import JobmatchError, ValidationError
 from jobmatch.extensions import db
-from jobmatch.jobs import performance
+from jobmatch.jobs import occupation_codes, performance
 from jobmatch.jobs import services as jobs
 from jobmatch.jobs import shortlist as ranking
 from jobmatch.jobs.enums import PostingStatus, ReferralOutcome
@@ -68,7 +68,9 @@ def edit_posting(posting_id: int | None = None):
             errors = err.fields or {"": err.message}
     elif request.method == "POST":
         errors = {name: "；".join(msgs) for name, msgs in form.errors.items()}
-    return render_template("broker/posting_edit.html", form=form, posting=posting, errors=errors), (422 if errors else 200)
+    suggestions = occupation_codes.candidates(form.title.data or "")
+    return render_template("broker/posting_edit.html", form=form, posting=posting, errors=errors,
+                           suggestions=suggestions), (422 if errors else 200)
 
 
 def _posting_data(posting) -> dict:
@@ -88,6 +90,7 @@ def _posting_data(posting) -> dict:
         "wage_max": num(posting.wage_max), "board_lodging": posting.board_lodging,
         "deadline": posting.deadline.isoformat() if posting.deadline else "",
         "longitude": num(posting.longitude), "latitude": num(posting.latitude),
+        "csco_code": posting.csco_code if posting.csco_confirmed else "",
     }
 
 
@@ -95,7 +98,7 @@ def _posting_data(posting) -> dict:
 def posting(posting_id: int):
     """A posting with its ranked shortlist of consenting people and the broker's referrals to it."""
     p = jobs.get_posting(posting_id, current_scope(), broker=_me())
-    result = matching_pages.posting_shortlist(p, current_scope(), consenting_only=True, limit=30)
+    result = matching_pages.posting_shortlist(p, current_scope(), consenting_only=True)
     referrals, _total = jobs.list_referrals(current_scope(), broker=_me(), posting=p)
     q = request.args.get("q", "").strip()
     found = [(person, masked_id(person)) for person in jobs.find_candidates(current_scope(), q, consenting_only=True)]

@@ -93,6 +93,10 @@ class Posting(TimestampMixin, db.Model):
     #: the day it stopped being open (filled, closed or expired)
     closed_on: Mapped[dt.date | None]
     import_id: Mapped[int | None] = mapped_column(sa.ForeignKey("import_records.id", ondelete="SET NULL"))
+    #: occupation code (CSCO 2022 细类, "6-25-04-07"): the classifier's top suggestion until confirmed
+    csco_code: Mapped[str | None] = mapped_column(sa.String(16))
+    #: whether a broker or staff confirmed ``csco_code`` (False: a machine suggestion)
+    csco_confirmed: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     employer: Mapped[Employer] = relationship()
     county: Mapped[Region] = relationship()

@@ -18,6 +18,7 @@ from jobmatch.accounts.models import Role, User
 from jobmatch.database import today as _today
 from jobmatch.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from jobmatch.extensions import db
+from jobmatch.jobs import occupation_codes
 from jobmatch.jobs import shortlist as rules
 from jobmatch.jobs.channels import (
     PUBLIC_WELFARE_MAX_DAYS,
@@ -382,6 +383,7 @@ def save_posting(raw: dict, *, county: Region, actor=None, broker: User | None =
             _check_deadline(f.deadline, on)
         except ValidationError as err:
             errors.update(err.fields)
+    errors.update(occupation_codes.check_chosen(raw))
     _raise_fields(errors)
     employer, _created = find_or_create_employer(
         county.id, f.employer, EMPLOYER_KIND_OF_CHANNEL[f.channel], site_id=site.id if site else None,
@@ -395,6 +397,7 @@ def save_posting(raw: dict, *, county: Region, actor=None, broker: User | None =
         setattr(posting, key, value)
     _set_requirements(posting, f, vocab)
     db.session.flush()
+    occupation_codes.apply_chosen(posting, raw, actor=actor)
     if publish and posting.status is PostingStatus.DRAFT:
         posting.status, posting.opened_on = PostingStatus.OPEN, on
     refresh_posting_status(posting, on)
@@ -559,6 +562,7 @@ def apply_postings(rows: list[tuple[int, PostingFields]], *, scope: Scope | None
             setattr(posting, key, value)
         _set_requirements(posting, f, vocab)
         touched.append(posting)
+    occupation_codes.fill_codes(touched + [p for p in existing.values() if p.csco_code is None and p not in touched])
     db.session.flush()
     for posting in touched:
         if posting in existing.values():

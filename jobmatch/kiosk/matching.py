@@ -16,10 +16,11 @@ class Ranked:
     reasons: tuple[str, ...]
 
 
-def rank_person(person_id: int, *, top: int = 60, ask_out_of_area: bool = False) -> list[Ranked]:
-    """The person's best open postings with their reasons; empty when the engine does not know them yet."""
+def rank_person(person_id: int, *, top: int = 60, ask_out_of_area: bool = False) -> list[Ranked] | None:
+    """The person's best open postings with their reasons; None while the engine's snapshot does not
+    hold the person yet (just registered; the engine rebuilds in the background)."""
     try:
         ranking = service.rank_for_person(person_id, top=top, ask_out_of_area=ask_out_of_area)
     except service.UnknownPerson:
-        return []
+        return None
     return [Ranked(int(r.posting_id), float(r.score), tuple(r.reasons or ())) for r in list(ranking.results)[:top]]

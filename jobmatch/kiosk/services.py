@@ -232,8 +232,10 @@ def prepare_ranking(visit: KioskSession, key: str) -> bool:
     if mode in stored:
         return False
     top = current_app.config["KIOSK_TOP_JOBS"]
-    stored[mode] = [[r.posting_id, round(r.score, 4), list(r.reasons)]
-                    for r in rank_person(visit.person_id, top=top, ask_out_of_area=(mode == "out"))]
+    ranked = rank_person(visit.person_id, top=top, ask_out_of_area=(mode == "out"))
+    if ranked is None:
+        return False  # not in the engine yet: nothing stored, the next list asks again
+    stored[mode] = [[r.posting_id, round(r.score, 4), list(r.reasons)] for r in ranked]
     visit.ranking = json.dumps(stored, ensure_ascii=False)
     db.session.flush()
     return True
@@ -242,7 +244,7 @@ def prepare_ranking(visit: KioskSession, key: str) -> bool:
 def _ranking(visit: KioskSession, mode: str) -> list[tuple[int, float, list[str]]]:
     """The visit's ranking for ``mode`` ('home' or 'out'), computed once per visit."""
     prepare_ranking(visit, "away" if mode == "out" else "all")
-    return _parsed(visit)[mode]
+    return _parsed(visit).get(mode, [])
 
 
 @dataclass

@@ -23,7 +23,8 @@ def train_command(as_json: bool) -> None:
     from jobmatch.matching import service
     from jobmatch.matching.train import format_report
 
-    click.echo("正在读取数据并训练……", err=True)
+    if not as_json:
+        click.echo("正在读取数据并训练……", err=True)
     result, row = service.train_model(actor="命令行")
     active = service.active_model()
     status = {

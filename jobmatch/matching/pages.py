@@ -81,9 +81,18 @@ def _people(ids: list[int]) -> dict[int, Person]:
                  sa.orm.selectinload(Person.certificates).joinedload(PersonCertificate.certificate)))}
 
 
-def posting_shortlist(posting: Posting, scope, *, consenting_only: bool = False, limit: int = 30) -> EngineShortlist:
-    """The engine's shortlist of ``posting`` among people in ``scope`` (brokers: consenting only)."""
+def posting_shortlist(posting: Posting, scope, *, consenting_only: bool = False,
+                      limit: int | None = None) -> EngineShortlist:
+    """The engine's shortlist of ``posting`` among people in ``scope`` (brokers: consenting only).
+
+    ``limit`` defaults to the app's ``MATCHING_SHORTLIST_SIZE`` (30): the policy's reserved share
+    applies to these top places.
+    """
+    from flask import current_app
+
     from jobmatch.people.services import masked_id, masked_phone
+
+    limit = limit or int(current_app.config.get("MATCHING_SHORTLIST_SIZE", 30))
 
     status = service.scorer_status()
     empty = EngineShortlist(posting, [], [], 0, 0, "", status["label"], status["warning"])
@@ -177,7 +186,11 @@ def person_postings(person: Person, *, ask_out_of_area: bool = False, limit: int
                     why: str | None = None) -> PersonPostings:
     """A person's ranked open postings with explanations, the excluded ones with reasons."""
     status = service.scorer_status()
-    ranking = service.rank_for_person(person.id, ask_out_of_area=ask_out_of_area)
+    try:
+        ranking = service.rank_for_person(person.id, ask_out_of_area=ask_out_of_area)
+    except service.UnknownPerson:  # registered after the engine's snapshot; a rebuild is under way
+        return PersonPostings([], 0, [], 0, {}, None, status["label"],
+                              "此人刚登记，匹配数据正在更新，请稍后刷新页面。")
     top = ranking.results[:limit]
     excluded = ranking.excluded[:limit]
     rows = _postings([r.posting_id for r in top] + [e.posting_id for e in excluded])

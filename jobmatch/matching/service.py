@@ -27,8 +27,12 @@ the token needs no cooperation. Known blind spot: an UPDATE that changes only a 
 certificate link row (no insert/delete, no person ``updated_at``) from another process is
 seen only at the next rebuild.
 
-A rebuild at county scale takes a few seconds (loading ~1–3 s, arrays ~1.5 s); requests
-during it wait on a lock (one build at a time), and the old engine is replaced atomically.
+A rebuild at county scale takes several seconds (see docs/matching.md for figures). In
+production (``MATCHING_BACKGROUND_REBUILD``, default on unless the app is testing) requests keep
+being answered from the current engine while a thread builds the new one
+(stale-while-revalidate); the first build of a process, a new day, and the testing setup build
+in the request, one at a time under a lock. A build is one immutable :class:`Built` object,
+swapped in whole, so a request never mixes two snapshots.
 
 **Scorer.** The active row of ``matching_models`` names the version and the artefact's
 sha256; :func:`jobmatch.matching.registry.load_scorer` checks the file against it. Any problem
@@ -78,26 +82,51 @@ class UnknownPosting(LookupError):
     """No posting with this id or code."""
 
 
+@dataclass(frozen=True)
+class Built:
+    """One built engine and what the app keeps beside it (replaced as a whole, never mutated)."""
+
+    engine: object
+    token: tuple
+    as_of: dt.date
+    #: per person row of data.people: site id, broker consent, not in work
+    site_ids: np.ndarray
+    consenting: np.ndarray
+    seeking: np.ndarray
+    model_version: str | None
+    warning: str | None
+    built_at: dt.datetime
+    build_seconds: float
+    timings: dict
+
+
 @dataclass
 class EngineState:
-    """One process's cached engine for one app, and what the app keeps beside it."""
+    """One process's cached engine for one app, and the bookkeeping around it."""
 
-    engine: object = None
-    token: tuple | None = None
-    as_of: dt.date | None = None
+    built: Built | None = None
     local_writes: int = -1
     checked_at: float = 0.0
-    built_at: dt.datetime | None = None
-    build_seconds: float = 0.0
-    timings: dict = field(default_factory=dict)
-    #: per person row of data.people: site id, broker consent, not in work
-    site_ids: np.ndarray | None = None
-    consenting: np.ndarray | None = None
-    seeking: np.ndarray | None = None
-    model_version: str | None = None
-    warning: str | None = None
     builds: int = 0
+    rebuilding: bool = False
     lock: threading.Lock = field(default_factory=threading.Lock)
+
+    # shortcuts to the current build
+    @property
+    def engine(self):
+        return self.built.engine if self.built else None
+
+    @property
+    def timings(self) -> dict:
+        return self.built.timings if self.built else {}
+
+    @property
+    def model_version(self) -> str | None:
+        return self.built.model_version if self.built else None
+
+    @property
+    def warning(self) -> str | None:
+        return self.built.warning if self.built else None
 
 
 def _after_flush(session, _ctx) -> None:
@@ -141,6 +170,15 @@ def invalidate() -> None:
     state = current_app.extensions.get("matching")
     if state is not None:
         state.checked_at = 0.0
+
+
+def reset() -> None:
+    """Forget this process's engine (as a restart would): the next call rebuilds and reloads the scorer.
+
+    The artefact is verified whenever it is loaded, i.e. on every rebuild; a file changed on disk
+    while a verified copy is in memory is caught at the next rebuild.
+    """
+    current_app.extensions.pop("matching", None)
 
 
 def models_dir() -> Path:
@@ -217,9 +255,10 @@ def load_active_scorer():
     return scorer, row.version, None
 
 
-def _build(state: EngineState, token: tuple, on: dt.date) -> None:
+def _build(token: tuple, on: dt.date) -> Built:
     from jobmatch.matching.data import MatchingData
     from jobmatch.matching.rank import MatchingEngine
+    from jobmatch.matching.records import EMPLOYMENT_STATUSES
     from jobmatch.matching.source import load_records
 
     t0 = time.perf_counter()
@@ -230,57 +269,93 @@ def _build(state: EngineState, token: tuple, on: dt.date) -> None:
     scorer, version, warning = load_active_scorer()
     engine = MatchingEngine(data, scorer, policy_config())
     ids = [r.person_id for r in data.people.records]
-    site_ids = np.array([snap.site_of.get(pid, -1) for pid in ids], np.int64)
-    consenting = np.array([pid in snap.consenting for pid in ids], bool)
-    from jobmatch.matching.records import EMPLOYMENT_STATUSES
-
     seeking = np.isin(data.people.status, [EMPLOYMENT_STATUSES.index(s) for s in SEEKING_STATUSES])
-    # replace everything at once (readers of the old engine keep a consistent one)
-    state.engine, state.site_ids, state.consenting, state.seeking = engine, site_ids, consenting, seeking
-    state.model_version, state.warning = version, warning
-    state.token, state.as_of = token, on
-    state.built_at = utcnow()
-    state.build_seconds = time.perf_counter() - t0
-    state.timings = {"load": t1 - t0, "arrays": t2 - t1, "scorer": time.perf_counter() - t2, **{
-        f"load_{k}": v for k, v in snap.timings.items()}}
-    state.builds += 1
+    built = Built(
+        engine=engine, token=token, as_of=on,
+        site_ids=np.array([snap.site_of.get(pid, -1) for pid in ids], np.int64),
+        consenting=np.array([pid in snap.consenting for pid in ids], bool), seeking=seeking,
+        model_version=version, warning=warning, built_at=utcnow(), build_seconds=time.perf_counter() - t0,
+        timings={"load": t1 - t0, "arrays": t2 - t1, "scorer": time.perf_counter() - t2,
+                 **{f"load_{k}": v for k, v in snap.timings.items()}},
+    )
     if warning:
         log.warning("matching: %s", warning)
     log.info("matching: engine built in %.2f s (%d people, %d postings, %d outcomes, scorer %s)",
-             state.build_seconds, len(snap.people), len(snap.postings), len(snap.outcomes), engine.scorer.label)
+             built.build_seconds, len(snap.people), len(snap.postings), len(snap.outcomes), engine.scorer.label)
+    return built
 
 
-def get_engine():
-    """The process's MatchingEngine for this app, rebuilt when the data changed (see the module doc)."""
+def _rebuild_in_background(app, state: EngineState, token: tuple, on: dt.date, seen: int) -> None:
+    try:
+        with app.app_context():
+            try:
+                state.built = _build(token, on)
+                state.builds += 1
+                state.local_writes = seen
+            finally:
+                db.session.remove()
+    except Exception:  # keep serving the previous engine; the next check tries again
+        log.exception("matching: background rebuild failed")
+    finally:
+        state.rebuilding = False
+
+
+def _current() -> Built:
+    """The current build (see :func:`get_engine`)."""
     state = _state()
     now = time.monotonic()
     on = _today()
     recheck = float(current_app.config.get("MATCHING_RECHECK_SECONDS", 10))
-    fresh = (state.engine is not None and state.as_of == on and state.local_writes == _local_writes
-             and now - state.checked_at < recheck)
-    if fresh:
-        return state.engine
+    built = state.built
+    if (built is not None and built.as_of == on and state.local_writes == _local_writes
+            and now - state.checked_at < recheck):
+        return built
+    background = current_app.config.get("MATCHING_BACKGROUND_REBUILD", not current_app.testing)
+    if built is not None and built.as_of == on and background:
+        # stale-while-revalidate: answer from the current engine, rebuild in a thread
+        if state.rebuilding or not state.lock.acquire(blocking=False):
+            return built
+        try:
+            seen = _local_writes
+            token = data_token()
+            state.checked_at = time.monotonic()
+            if token == built.token:
+                state.local_writes = seen
+            else:
+                state.rebuilding = True
+                threading.Thread(target=_rebuild_in_background, name="matching-rebuild", daemon=True,
+                                 args=(current_app._get_current_object(), state, token, on, seen)).start()
+        finally:
+            state.lock.release()
+        return built
     with state.lock:
         seen = _local_writes
         token = data_token()
-        if state.engine is None or state.token != token or state.as_of != on:
-            _build(state, token, on)
+        built = state.built
+        if built is None or built.token != token or built.as_of != on:
+            built = state.built = _build(token, on)
+            state.builds += 1
         state.local_writes = seen
         state.checked_at = time.monotonic()
-        return state.engine
+        return built
+
+
+def get_engine():
+    """The process's MatchingEngine for this app, rebuilt when the data changed (see the module doc)."""
+    return _current().engine
 
 
 def engine_state() -> EngineState:
     """The cached state (after making sure it is current)."""
-    get_engine()
+    _current()
     return _state()
 
 
 def scorer_status() -> dict:
     """What pages show about the scorer: label, model version, warning (Chinese) or None."""
-    state = engine_state()
-    return {"label": state.engine.scorer.label, "version": state.model_version, "warning": state.warning,
-            "is_model": state.model_version is not None}
+    built = _current()
+    return {"label": built.engine.scorer.label, "version": built.model_version, "warning": built.warning,
+            "is_model": built.model_version is not None}
 
 
 # -- one person, one posting ----------------------------------------------------------------------
@@ -288,6 +363,9 @@ def scorer_status() -> dict:
 def rank_for_person(person_id: int, *, top: int | None = None, ask_out_of_area: bool = False):
     """The engine's PersonRanking for a register person (UnknownPerson if not in the register)."""
     engine = get_engine()
+    if person_id not in engine.data.people.index:
+        invalidate()  # perhaps added by another process since the last check
+        engine = get_engine()
     try:
         return engine.rank_for_person(person_id, top=top, ask_out_of_area=ask_out_of_area)
     except KeyError as exc:
@@ -312,16 +390,18 @@ def candidate_rows(posting_id: int | str, *, scope=None, consenting_only: bool =
     """
     from jobmatch.jobs.models import Referral
 
-    engine = get_engine()
-    state = _state()
-    d = engine.data
-    j = posting_row(posting_id)
+    built = _current()
+    d = built.engine.data
+    try:
+        j = d.posting_row(posting_id)
+    except KeyError as exc:
+        raise UnknownPosting(posting_id) from exc
     rows = d.job_seekers()
-    keep = state.seeking[rows]
+    keep = built.seeking[rows]
     if scope is not None:
-        keep &= np.isin(state.site_ids[rows], np.fromiter(scope.site_ids, np.int64, len(scope.site_ids)))
+        keep &= np.isin(built.site_ids[rows], np.fromiter(scope.site_ids, np.int64, len(scope.site_ids)))
     if consenting_only:
-        keep &= state.consenting[rows]
+        keep &= built.consenting[rows]
     rows = rows[keep]
     qid = d.postings.records[j].posting_id
     already = db.session.scalars(sa.select(Referral.person_id).where(
@@ -336,6 +416,8 @@ def shortlist(posting_id: int | str, *, top: int = 50, scope=None, consenting_on
     """The engine's Shortlist (model order and policy order) for a posting among the candidate rows."""
     engine = get_engine()
     rows = candidate_rows(posting_id, scope=scope, consenting_only=consenting_only)
+    if engine is not get_engine():  # rebuilt in between: row numbers belong to the new engine
+        return shortlist(posting_id, top=top, scope=scope, consenting_only=consenting_only)
     qid = engine.data.postings.records[posting_row(posting_id)].posting_id
     return engine.shortlist(qid, top=top, person_rows=rows)
 

@@ -67,15 +67,6 @@ def _s(column):
     return sa.type_coerce(column, sa.String)
 
 
-def _occupation_codes(person_ids: list[int]) -> dict[int, list[str]]:
-    """CSCO codes per person, from the occupations package when it is installed (else none)."""
-    try:
-        from jobmatch.people.occupations import person_occupation_codes
-    except ImportError:
-        return {}
-    return person_occupation_codes(person_ids)
-
-
 def load_records(on: dt.date | None = None) -> Snapshot:
     """Everything the engine needs, read from the database in bulk (see the module docstring)."""
     import time
@@ -111,24 +102,34 @@ def load_records(on: dt.date | None = None) -> Snapshot:
         if implied is not None:
             skills[pid].append(implied)  # a certificate implies its skill (as in the jobs shortlist)
     pw_months = {pid: days * 12 // 365 for pid, days in public_welfare_days(None, on).items()}
-    occupations = _occupation_codes([r[0] for r in rows])
+    # CSCO codes of the person's skills (typed or implied by a certificate). Not the codes of postings
+    # they were hired into (jobs.occupation_codes.person_occupation_codes adds those): for training
+    # that would hand the outcome being learned to the occupation-similarity feature.
+    skill_code = {sid: code for sid, code in db.session.execute(
+        sa.select(Skill.id, Skill.occupation_code).where(Skill.occupation_code.is_not(None),
+                                                         Skill.occupation_code != ""))}
     timings["people_details"] = time.perf_counter() - t0
 
     people: list[PersonRecord] = []
     site_of: dict[int, int] = {}
     consenting = []
-    for r, is_zero in zip(rows, zero, strict=True):
+    where = {sid: (county_id, lon, lat, regions.get(county_id, (None, None))[1] or home)
+             for sid, (county_id, lon, lat) in sites.items()}
+    nowhere = (None, None, None, home)
+    empty: tuple = ()
+    for r, is_zero in zip(rows, zero.tolist(), strict=True):
         pid = r[0]
-        county_id, lon, lat = sites.get(r[2], (None, None, None))
-        province = regions.get(county_id, (None, None))[1] or home
+        county_id, lon, lat, province = where.get(r[2], nowhere)
+        held = skills.get(pid)
+        if held:
+            held = tuple(dict.fromkeys(held))
+            codes = tuple(dict.fromkeys(skill_code[x] for x in held if x in skill_code)) if skill_code else empty
+        else:
+            held = codes = empty
         people.append(PersonRecord(
-            person_id=pid, birth_date=r[3], sex=_SEX.get(r[4]), education=EDUCATION_ORDINAL.get(r[5]),
-            labor_capacity=r[6], employment_status=r[7], work_preference=r[8] or "NONE",
-            expected_wage=r[9], has_care_duty=bool(r[10]), is_monitored=bool(r[11]),
-            in_zero_employment_household=bool(is_zero), site_lon=lon, site_lat=lat, county_id=county_id,
-            province=province, skill_ids=tuple(dict.fromkeys(skills.get(pid, ()))),
-            certificates=tuple(certs.get(pid, ())), occupation_codes=tuple(occupations.get(pid, ())),
-            public_welfare_months_held=pw_months.get(pid, 0),
+            pid, r[3], _SEX.get(r[4]), EDUCATION_ORDINAL.get(r[5]), r[6], r[7], r[8] or "NONE", r[9],
+            bool(r[10]), bool(r[11]), is_zero, lon, lat, county_id, province, held,
+            tuple(certs.get(pid, empty)), codes, pw_months.get(pid, 0),
         ))
         site_of[pid] = r[2]
         if r[12] is not None:
@@ -138,34 +139,34 @@ def load_records(on: dt.date | None = None) -> Snapshot:
     t1 = time.perf_counter()
     referred = sa.select(Referral.posting_id)
     wanted = sa.or_(Posting.status == PostingStatus.OPEN, Posting.id.in_(referred))
-    csco = getattr(Posting, "csco_code", None)
-    extra = [csco] if csco is not None else []
     prow = db.session.execute(sa.select(
         Posting.id, Posting.code, Posting.employer_id, _s(Posting.channel), Posting.title, Posting.province,
         Posting.county_id, Posting.site_id, Posting.workplace, Posting.longitude, Posting.latitude,
         Posting.min_age, Posting.max_age, _s(Posting.education), _s(Posting.intensity), _s(Posting.hours),
         Posting.wage_min, Posting.wage_max, Posting.board_lodging, Posting.headcount, _s(Posting.status),
-        Posting.deadline, *extra,
+        Posting.deadline, Posting.csco_code,
     ).where(wanted).order_by(Posting.id)).all()
     must: dict[int, list[int]] = defaultdict(list)
     nice: dict[int, list[int]] = defaultdict(list)
+    wanted_ids = {q[0] for q in prow}
     for qid, sid, required in db.session.execute(
             sa.select(PostingSkill.posting_id, PostingSkill.skill_id, PostingSkill.is_required)
-            .where(PostingSkill.skill_id.is_not(None), PostingSkill.posting_id.in_(sa.select(Posting.id).where(wanted)))
-            .order_by(PostingSkill.posting_id, PostingSkill.position)):
-        (must if required else nice)[qid].append(sid)
+            .where(PostingSkill.skill_id.is_not(None)).order_by(PostingSkill.posting_id, PostingSkill.position)):
+        if qid in wanted_ids:
+            (must if required else nice)[qid].append(sid)
     required_certs: dict[int, list[int]] = defaultdict(list)
     for qid, cid in db.session.execute(
             sa.select(PostingCertificate.posting_id, PostingCertificate.certificate_id)
-            .where(PostingCertificate.posting_id.in_(sa.select(Posting.id).where(wanted)))
             .order_by(PostingCertificate.posting_id, PostingCertificate.position)):
-        required_certs[qid].append(cid)
+        if qid in wanted_ids:
+            required_certs[qid].append(cid)
     hired = dict(db.session.execute(
         sa.select(Referral.posting_id, sa.func.count())
         .join(Posting, Posting.id == Referral.posting_id)
         .where(Posting.status == PostingStatus.OPEN, Referral.outcome == ReferralOutcome.HIRED)
         .group_by(Referral.posting_id)).all())
     postings: list[PostingRecord] = []
+    province_of: dict = {}
     for q in prow:
         qid = q[0]
         channel = Channel[q[3]]
@@ -177,8 +178,8 @@ def load_records(on: dt.date | None = None) -> Snapshot:
         is_open = q[20] == PostingStatus.OPEN.name and (q[21] is None or q[21] >= on)
         postings.append(PostingRecord(
             posting_id=qid, code=q[1], employer_id=q[2], channel=q[3], title=q[4],
-            csco_code=(q[22] or None) if extra else None,
-            province=normalize_province(q[5]) or home,
+            csco_code=q[22] or None,
+            province=province_of.setdefault(q[5], normalize_province(q[5]) or home),
             county_id=q[6] if place is Place.LOCAL else None, lon=lon, lat=lat, min_age=q[11], max_age=q[12],
             education=EDUCATION_ORDINAL.get(q[13]), must_skill_ids=tuple(must.get(qid, ())),
             nice_skill_ids=tuple(nice.get(qid, ())), required_certificate_ids=tuple(required_certs.get(qid, ())),

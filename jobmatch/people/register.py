@@ -31,7 +31,7 @@ from jobmatch.people.services import (
 from jobmatch.people.validation import PersonFields
 from jobmatch.places.services import Scope, SiteIndex, ensure_site, find_county
 from jobmatch.protect import protector
-from jobmatch.vocab.services import Vocabulary, ensure_seed
+from jobmatch.vocab.services import Vocabulary, ensure_seed, fill_skill_codes
 
 
 @dataclass
@@ -142,6 +142,7 @@ def apply_register(
     result = RegisterResult()
     effective_on = effective_on or _today()
     ensure_seed()
+    fill_skill_codes()  # skills seeded before occupation codes existed
     sites = SiteIndex()
     p = protector()
 

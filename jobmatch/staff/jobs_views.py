@@ -19,7 +19,7 @@ from jobmatch.broker import forms as job_forms
 from jobmatch.database import today
 from jobmatch.errors import JobmatchError, NotFound, ValidationError
 from jobmatch.extensions import db
-from jobmatch.jobs import batches, performance, subsidies
+from jobmatch.jobs import batches, occupation_codes, performance, subsidies
 from jobmatch.jobs import services as jobs
 from jobmatch.jobs import shortlist as ranking
 from jobmatch.jobs.enums import Channel, EmployerKind, PostingStatus, ReferralOutcome, SubsidyKind
@@ -86,14 +86,16 @@ def edit_posting(posting_id: int | None = None):
             errors = err.fields or {"": err.message}
     elif request.method == "POST":
         errors = {name: "；".join(msgs) for name, msgs in form.errors.items()}
-    return render_template("broker/posting_edit.html", form=form, posting=posting, errors=errors), (422 if errors else 200)
+    suggestions = occupation_codes.candidates(form.title.data or "")
+    return render_template("broker/posting_edit.html", form=form, posting=posting, errors=errors,
+                           suggestions=suggestions), (422 if errors else 200)
 
 
 @bp.route("/jobs/postings/<int:posting_id>")
 def posting(posting_id: int):
     """A posting, its referrals of people in the region, and the ranked shortlist of the region."""
     p = jobs.get_posting(posting_id, current_scope())
-    result = matching_pages.posting_shortlist(p, current_scope(), limit=30)
+    result = matching_pages.posting_shortlist(p, current_scope())
     rows, _total = jobs.list_referrals(current_scope(), posting=p, limit=500)
     audit.record("view_shortlist", "posting", p.id, shown=len(result.candidates))
     db.session.commit()

@@ -15,6 +15,7 @@ from jobmatch.accounts.permissions import STAFF_ROLES, current_scope, require_ro
 from jobmatch.database import today
 from jobmatch.errors import ImportRejected, JobmatchError, NotFound, PermissionDenied, ValidationError
 from jobmatch.extensions import db
+from jobmatch.jobs.occupation_codes import person_occupations
 from jobmatch.people import services as people
 from jobmatch.people.enums import EmploymentStatus, StatusSource
 from jobmatch.people.models import Person
@@ -72,6 +73,7 @@ def person(person_id: int):
         household=view, status_form=forms.StatusForm(employment_status=p.employment_status.value),
         reveal_form=forms.ConfirmForm(), history=p.status_events[:50],
         audit_events=audit.events_for("person", p.id, 20) if current_user.role in ADMIN_ROLES else [],
+        occupations=person_occupations(p.id),
     )
 
 

@@ -19,14 +19,16 @@ from jobmatch.occupations import (
 from jobmatch.vocab.models import OccupationAlias
 
 _lock = threading.Lock()
-_cached: tuple[tuple[int, int], OccupationClassifier] | None = None
+_cached: tuple[tuple, OccupationClassifier] | None = None
 
 
-def _version() -> tuple[int, int]:
-    count, latest = db.session.execute(
-        sa.select(sa.func.count(OccupationAlias.id), sa.func.coalesce(sa.func.max(OccupationAlias.id), 0))
+def _version() -> tuple:
+    """Changes whenever a correction is added, changed or deleted (``updated_at`` covers a changed code)."""
+    count, latest, changed = db.session.execute(
+        sa.select(sa.func.count(OccupationAlias.id), sa.func.coalesce(sa.func.max(OccupationAlias.id), 0),
+                  sa.func.max(OccupationAlias.updated_at))
     ).one()
-    return int(count), int(latest)
+    return int(count), int(latest), str(changed)
 
 
 def classifier() -> OccupationClassifier:
@@ -39,8 +41,13 @@ def classifier() -> OccupationClassifier:
             _cached = (version, OccupationClassifier(extra_aliases=aliases))
         elif _cached[0] != version:
             current = _cached[1]
-            for example, code in db.session.execute(sa.select(OccupationAlias.example, OccupationAlias.code)):
-                if current.learned.get(learned_key(example)) != code:
+            stored = {learned_key(example): (example, code) for example, code in
+                      db.session.execute(sa.select(OccupationAlias.example, OccupationAlias.code))}
+            for key in set(current.learned) - set(stored):  # corrections deleted (or another database)
+                with current._lock:
+                    current._learned.pop(key, None)
+            for key, (example, code) in stored.items():
+                if current.learned.get(key) != code:
                     current.add_alias(example, code)
             _cached = (version, current)
         return _cached[1]
@@ -74,3 +81,25 @@ def learn(title: str, code: str, actor=None) -> OccupationAlias:
         alias.code, alias.example = normalised, title[:200]
     db.session.flush()
     return alias
+
+
+def check_code(code: str | None) -> str:
+    """A typed occupation code, normalised ("6250407" → "6-25-04-07"); a clear error unless it is a CSCO 细类."""
+    text = (code or "").strip()
+    normalised = normalize_code(text) if text else None
+    if normalised and isinstance(get_catalog().get(normalised), Occupation):
+        return normalised
+    group = get_catalog().group(normalised) if normalised else None
+    if group is not None:
+        message = f"“{text}”是{('大类', '中类', '小类')[group.level - 1]}“{group.name}”，请选择其下的一个细类代码（如 6-25-04-07）"
+    else:
+        message = f"职业代码“{text}”不在职业分类大典（2022）中，请从推荐中选择或按 6-25-04-07 的格式填写细类代码"
+    raise ValidationError(message, fields={"csco_code": message})
+
+
+def occupation_name(code: str | None) -> str:
+    """The name of any CSCO code (细类 or group); "" for None or an unknown code."""
+    if not code:
+        return ""
+    return get_catalog().name(code) or ""
+

@@ -22,7 +22,9 @@ def ensure_seed() -> bool:
     skills: dict[str, Skill] = {}
     with open(DATA_DIR / "skills.csv", encoding="utf-8") as fh:
         for row in csv.DictReader(fh):
-            skill = Skill(name=row["name"], category=row["category"] or None)
+            # "" in the file: no occupation fits the skill (the classifier must not guess one later)
+            skill = Skill(name=row["name"], category=row["category"] or None,
+                          occupation_code=row.get("occupation_code"))
             skill.synonyms = [SkillSynonym(text=t) for t in split_list(row["synonyms"])]
             skills[skill.name] = skill
             db.session.add(skill)
@@ -40,6 +42,7 @@ def ensure_seed() -> bool:
             cert.synonyms = [CertificateSynonym(text=t) for t in split_list(row["synonyms"])]
             db.session.add(cert)
     db.session.flush()
+    fill_skill_codes()  # rows of an older file without the occupation_code column
     return True
 
 
@@ -134,4 +137,30 @@ def add_skill(name: str, category: str | None) -> Skill:
     skill = Skill(name=name, category=(category or "").strip() or None)
     db.session.add(skill)
     db.session.flush()
+    fill_skill_codes()
     return skill
+
+
+def _shipped_skill_codes() -> dict[str, str]:
+    with open(DATA_DIR / "skills.csv", encoding="utf-8") as fh:
+        return {row["name"]: row["occupation_code"] for row in csv.DictReader(fh)}
+
+
+def fill_skill_codes() -> int:
+    """Give every canonical skill without an occupation code one: the shipped table's, else the
+    classifier's first answer (a staff-added skill); the number filled. "" means none fits."""
+    missing = list(db.session.scalars(sa.select(Skill).where(Skill.occupation_code.is_(None))))
+    if not missing:
+        return 0
+    shipped = _shipped_skill_codes()
+    unknown = [s for s in missing if s.name not in shipped]
+    if unknown:
+        from jobmatch.vocab.occupations import suggest_many
+
+        for skill, answer in zip(unknown, suggest_many([s.name for s in unknown], top=1), strict=True):
+            skill.occupation_code = answer.code or ""
+    for skill in missing:
+        if skill.name in shipped:
+            skill.occupation_code = shipped[skill.name]
+    db.session.flush()
+    return len(missing)

@@ -61,8 +61,8 @@ def test_broker_posts_a_job_and_refers_a_candidate(app, live_server, page):
     assert "已发布" in page.locator(".flash").first.inner_text()
 
     rows = page.locator("#shortlist tbody tr")
-    assert rows.first.locator("td").nth(1).inner_text().startswith("刘巧云")
-    assert "具备必备技能：缝纫" in rows.first.inner_text()
+    assert rows.first.locator("td").nth(2).inner_text().startswith("刘巧云")  # after policy rank and model rank
+    assert "具备岗位要求的全部技能：缝纫" in rows.first.inner_text()
     content = page.content()
     assert "钱未同意" not in content and not ID_RE.search(content) and reveal_id(sewer) not in content
     ARTIFACTS.mkdir(exist_ok=True)

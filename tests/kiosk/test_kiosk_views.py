@@ -352,3 +352,21 @@ def test_ping_keeps_a_visit_alive_only_while_it_is_open(app, kiosk, world):
     db.session.expire_all()
     assert (dt.datetime.now(dt.UTC).replace(tzinfo=None) - db.session.scalar(
         sa.select(KioskSession.last_seen_at))).total_seconds() < 30
+
+
+def test_a_person_not_yet_in_the_engine_gets_jobs_once_it_is(monkeypatch, kiosk, world):
+    from jobmatch.matching import service
+
+    real = service.rank_for_person
+
+    def not_yet(person_id, **kw):
+        raise service.UnknownPerson(person_id)
+
+    identify(kiosk, world)
+    monkeypatch.setattr(service, "rank_for_person", not_yet)
+    page = kiosk.get("/kiosk/jobs").get_data(as_text=True)
+    assert 'id="no-jobs"' in page
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(KioskSession.ranking)) is None  # nothing empty was kept
+    monkeypatch.setattr(service, "rank_for_person", real)
+    assert "毛绒玩具缝制工" in kiosk.get("/kiosk/jobs").get_data(as_text=True)

@@ -47,6 +47,14 @@ def test_records_come_from_the_database(app):
     assert codes[posting.code].county_id == z.county_id
     assert draft.code not in codes  # neither open nor referred to
     assert snap.site_of[zhang.id] == zhang.site_id
+    # occupation codes: the posting's CSCO code, the person's from their skills (not from placements)
+    from jobmatch.vocab.models import Skill
+
+    sewing = db.session.scalar(sa.select(Skill).where(Skill.name == "缝纫"))
+    assert sewing.occupation_code and z.occupation_codes == (sewing.occupation_code,)
+    db.session.refresh(posting)
+    assert codes[posting.code].csco_code == posting.csco_code
+    assert by_id[li.id].occupation_codes == ()
 
 
 def test_engine_is_cached_and_rebuilt_after_a_write(app):
@@ -100,3 +108,19 @@ def test_shortlist_pool_is_scoped_and_not_in_work(app):
 
     assert service.shortlist(posting.code, scope=Scope(frozenset(), "无")).model_order == []
     assert service.shortlist(posting.code, consenting_only=True).model_order == []  # nobody consented
+
+
+def test_background_rebuild_serves_the_old_engine_meanwhile(app):
+    import time
+
+    (zhang, _li, _wang), _posting, _draft = _county()
+    app.config["MATCHING_BACKGROUND_REBUILD"] = True
+    first = service.get_engine()
+    newcomer = make_people(person_fields(name="赵六", household_code="HH9"))[0]
+    assert service.get_engine() is first  # answered at once from the current engine
+    deadline = time.monotonic() + 120
+    while service._state().rebuilding and time.monotonic() < deadline:
+        time.sleep(0.05)
+    second = service.get_engine()
+    assert second is not first and newcomer.id in second.data.people.index
+    assert service._state().builds == 2

@@ -1,7 +1,7 @@
 """matching: model versions (registry of trained matching models)
 
 Revision ID: 0005_matching
-Revises: 0003_training
+Revises: 0004_occupation_codes
 Create Date: 2026-11-23 04:50:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "0005_matching"
-down_revision = "0003_training"
+down_revision = "0004_occupation_codes"
 branch_labels = None
 depends_on = None
 
