@@ -22,7 +22,7 @@ from jobmatch.errors import Conflict, NotFound, PermissionDenied, ValidationErro
 from jobmatch.extensions import db
 from jobmatch.jobs import services as jobs
 from jobmatch.jobs.enums import Channel, PostingStatus
-from jobmatch.jobs.models import Employer, Posting
+from jobmatch.jobs.models import Posting
 from jobmatch.kiosk.matching import rank_person
 from jobmatch.kiosk.models import (
     KioskRegistration,
@@ -626,10 +626,6 @@ def reject_registration(reg: KioskRegistration, reason: str, *, actor: User) -> 
         RegistrationStatus.REJECTED, reason[:200], utcnow(), actor.id)
     audit.record("kiosk_reject", "kiosk_registration", reg.id, actor=actor)
     db.session.flush()
-
-
-def employer_of(p: Posting) -> Employer:
-    return p.employer
 
 
 audit.ACTION_LABELS.update({
