@@ -87,6 +87,8 @@ def _register_blueprints(app: Flask) -> None:
     from jobmatch.api import monitoring_views  # noqa: F401  (adds the indicator endpoints to the API blueprint)
     from jobmatch.api.views import bp as api_bp
     from jobmatch.broker.views import bp as broker_bp
+    from jobmatch.kiosk import desk_views  # noqa: F401  (adds the kiosk queues to the staff and broker blueprints)
+    from jobmatch.kiosk.views import bp as kiosk_bp
     from jobmatch.matching import api_views, staff_views  # noqa: F401  (matching API endpoints and staff pages)
     from jobmatch.staff import jobs_views  # noqa: F401  (adds the job pages to the staff blueprint)
     from jobmatch.staff.training_views import bp as training_bp
@@ -102,3 +104,4 @@ def _register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(monitoring_bp)
     watch_register()
+    app.register_blueprint(kiosk_bp)

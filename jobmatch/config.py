@@ -82,6 +82,15 @@ class Config:
     #: a 三个月失联 exit needs no successful contact for this many days
     LOST_CONTACT_DAYS = _env_int("LOST_CONTACT_DAYS", 90)
 
+    #: kiosk: seconds without a touch before the countdown, and the countdown's length
+    KIOSK_IDLE_SECONDS = _env_int("KIOSK_IDLE_SECONDS", 90)
+    KIOSK_COUNTDOWN_SECONDS = _env_int("KIOSK_COUNTDOWN_SECONDS", 10)
+    #: kiosk: failed ID lookups per terminal inside the window before the terminal pauses lookups
+    KIOSK_LOOKUP_MAX_FAILURES = _env_int("KIOSK_LOOKUP_MAX_FAILURES", 5)
+    KIOSK_LOOKUP_WINDOW_SECONDS = _env_int("KIOSK_LOOKUP_WINDOW_SECONDS", 600)
+    #: kiosk: how many ranked postings a visit keeps (cards are filtered from these)
+    KIOSK_TOP_JOBS = _env_int("KIOSK_TOP_JOBS", 60)
+
 
 class TestingConfig(Config):
     """Settings for the test suite: fixed keys, no secure-cookie requirement, fast hashing."""

@@ -14,6 +14,7 @@ from jobmatch.jobs.models import (  # noqa: F401
     SubsidyRun,
     SubsidySettings,
 )
+from jobmatch.kiosk.models import KioskRegistration, KioskRequest, KioskSession, KioskTerminal  # noqa: F401
 from jobmatch.matching import service as _matching_service  # noqa: F401,E402  (ORM write listener)
 from jobmatch.matching.dbmodels import MatchingModel  # noqa: F401,E402
 from jobmatch.monitoring.models import (  # noqa: F401
