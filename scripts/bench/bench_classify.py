@@ -18,16 +18,13 @@ import argparse
 import os
 import random
 import statistics
-import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT))
+import benchlib
 
-from jobmatch.occupations.classify import OccupationClassifier  # noqa: E402
-from jobmatch.occupations.clean import clean_title  # noqa: E402
-from jobmatch.occupations.evaluation import BaselineClassifier, accuracy, load_eval_titles  # noqa: E402
+from jobmatch.occupations.classify import OccupationClassifier
+from jobmatch.occupations.clean import clean_title
+from jobmatch.occupations.evaluation import BaselineClassifier, accuracy, load_eval_titles
 
 PREFIXES = [
     "",
@@ -107,24 +104,19 @@ def main() -> None:
     print()
     print(f"model build (catalogue + synonyms + TF-IDF fit): {build_s:.2f} s")
     print(
-        f"load average while timing: {', '.join(f'{x:.2f}' for x in os.getloadavg())} on {os.cpu_count()} CPUs"
+        f"load average while timing: {benchlib.load_averages()} on {os.cpu_count()} CPUs"
     )
     for label, batch in (("noisy titles", titles), ("worst case, all cleaned texts distinct", worst)):
         distinct = len({clean_title(t) for t in batch})
-        timings, cpu = [], []
-        for _ in range(args.runs):
-            clean_title.cache_clear()
-            started, cpu_started = time.perf_counter(), time.process_time()
-            classifier.classify_many(batch, top=5)
-            timings.append(time.perf_counter() - started)
-            cpu.append(time.process_time() - cpu_started)
-        timings.sort()
-        p95 = timings[min(len(timings) - 1, round(0.95 * (len(timings) - 1)))]
+        wall, cpu = benchlib.timed(lambda batch=batch: classifier.classify_many(batch, top=5), args.runs,
+                                   before=clean_title.cache_clear)
+        timings = sorted(ms / 1000 for ms in wall)
+        p95 = benchlib.percentile(timings, 0.95)
         median = statistics.median(timings)
         print(
             f"classify_many, 10,000 {label} ({distinct:,} distinct after cleaning), top=5: "
             f"median {median:.2f} s, p95 {p95:.2f} s, min {timings[0]:.2f} s over {len(timings)} runs "
-            f"({10_000 / median:,.0f} titles/s; median CPU time {statistics.median(cpu):.2f} s)"
+            f"({10_000 / median:,.0f} titles/s; median CPU time {statistics.median(cpu) / 1000:.2f} s)"
         )
 
 

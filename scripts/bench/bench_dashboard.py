@@ -26,65 +26,25 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import shutil
-import statistics
-import sys
-import tempfile
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT))
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
-
-
-def report(label: str, samples: tuple[list[float], list[float]]) -> None:
-    wall, cpu = samples
-    print(f"{label:<40} wall p50 {statistics.median(wall):7.1f} ms  p95 {percentile(wall, 0.95):7.1f} ms"
-          f"  max {max(wall):7.1f} ms | cpu p50 {statistics.median(cpu):6.1f} ms  p95 {percentile(cpu, 0.95):6.1f} ms"
-          f"  (n={len(wall)})")
-
-
-def timed(fn, runs: int) -> tuple[list[float], list[float]]:
-    """Wall-clock and CPU time (this process, SQLite runs in it) of each run, in ms."""
-    wall, cpu = [], []
-    for _ in range(runs):
-        t, c = time.perf_counter(), time.process_time()
-        fn()
-        wall.append(1000 * (time.perf_counter() - t))
-        cpu.append(1000 * (time.process_time() - c))
-    return wall, cpu
+import benchlib
+from benchlib import report_wall_cpu as report
+from benchlib import timed
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--scale", choices=["site", "county"], default="county")
     parser.add_argument("--runs", type=int, default=60)
-    parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--keep", help="build into this folder and keep it")
-    parser.add_argument("--reuse", help="time an existing instance folder (no rebuild)")
-    args = parser.parse_args()
+    benchlib.run_demo_bench(parser, bench, WTF_CSRF_ENABLED=False)
 
-    temporary = not (args.reuse or args.keep)
-    folder = Path(args.reuse or args.keep or tempfile.mkdtemp(prefix="jobmatch-bench-"))
-    folder.mkdir(parents=True, exist_ok=True)
-    os.environ.update(JOBMATCH_INSTANCE_PATH=str(folder), JOBMATCH_COOKIE_SECURE="false")
-    os.environ.setdefault("JOBMATCH_SECRET_KEY", "bench-secret-key")
-    os.environ.setdefault("JOBMATCH_DATA_KEY", "bench-data-key-0123456789")
-    os.environ.pop("JOBMATCH_DATABASE_URL", None)
 
+def bench(app, args) -> None:
     import datetime as dt
     import io
 
     import sqlalchemy as sa
-    from flask_migrate import upgrade
 
-    from jobmatch import create_app
-    from jobmatch.accounts.models import Role, User
     from jobmatch.accounts.services import user_scope
     from jobmatch.extensions import db
     from jobmatch.monitoring import indicators as ind
@@ -93,22 +53,11 @@ def main() -> None:
     from jobmatch.people.models import Household, Person, StatusEvent
     from jobmatch.places.models import Region, RegionLevel
 
-    app = create_app(WTF_CSRF_ENABLED=False)
+    count = benchlib.count
     with app.app_context():
-        if not args.reuse:
-            upgrade()
-            from jobmatch.demo import build_demo
-
-            started = time.perf_counter()
-            build_demo(scale=args.scale, seed=args.seed, echo=lambda m: print(f"  {m}", file=sys.stderr))
-            db.session.commit()
-            print(f"demo {args.scale} built in {time.perf_counter() - started:.0f} s", file=sys.stderr)
-        from jobmatch.demo import DEMO_PASSWORD
-
-        count = lambda model: db.session.scalar(sa.select(sa.func.count()).select_from(model))  # noqa: E731
         print(f"{count(Person):,} people, {count(Household):,} households, {count(StatusEvent):,} status events, "
               f"{count(ZeroEpisode):,} zero-employment episodes")
-        staff = db.session.scalar(sa.select(User).where(User.role == Role.COUNTY_REVIEWER))
+        staff = benchlib.county_reviewer()
         username = staff.username
         scope = user_scope(staff)
         report("figures_by_site() county", timed(lambda: ind.figures_by_site(scope), args.runs))
@@ -146,22 +95,17 @@ def main() -> None:
               f"{len(buffer.getvalue()) // 1024} KiB")
 
     client = app.test_client()
-    client.post("/login", data={"username": username, "password": DEMO_PASSWORD})
+    benchlib.login(client, username)
     assert client.get("/staff/monitoring/").status_code == 200
     report("GET /staff/monitoring/ county reviewer", timed(lambda: client.get("/staff/monitoring/"), args.runs))
     rng = random.Random(args.seed)
+
     def drill():
         assert client.get(f"/staff/monitoring/?area=township-{rng.choice(townships)}").status_code == 200
 
     report("GET /staff/monitoring/?area=township-N", timed(drill, args.runs))
     report("GET /staff/monitoring/zero county", timed(lambda: client.get("/staff/monitoring/zero"), max(10, args.runs // 3)))
-    print(f"load average while timing: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
-    if temporary:
-        with app.app_context():
-            db.engine.dispose()
-        shutil.rmtree(folder, ignore_errors=True)
-    else:
-        print(f"database kept in {folder}")
+    print(f"load average while timing: {benchlib.load_average():.1f} on {os.cpu_count()} cores")
 
 
 if __name__ == "__main__":

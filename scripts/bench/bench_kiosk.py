@@ -21,31 +21,22 @@ import http.client
 import os
 import random
 import re
-import shutil
 import socket
 import statistics
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import urllib.parse
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT))
+import benchlib
 
 FILTERS = ["", "?f=near", "?f=welfare", "?f=away"]
 
 
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
-
-
 def report(label: str, samples: list[float]) -> None:
-    print(f"{label:<44} p50 {statistics.median(samples):7.1f} ms   p95 {percentile(samples, 0.95):7.1f} ms"
-          f"   max {max(samples):7.1f} ms   (n={len(samples)})")
+    benchlib.report(label, samples, width=44)
 
 
 class Terminal:
@@ -88,33 +79,21 @@ def free_port() -> int:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--scale", choices=["site", "county"], default="county")
     parser.add_argument("--terminals", type=int, default=20)
     parser.add_argument("--requests", type=int, default=40, help="job-list requests per terminal")
     parser.add_argument("--think", type=float, default=0.0,
                         help="mean seconds a person looks at a list before the next tap (0: back to back)")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=10)
-    parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--keep", help="build into this folder and keep it")
-    parser.add_argument("--reuse", help="time an existing instance folder (no rebuild)")
-    args = parser.parse_args()
+    benchlib.run_demo_bench(parser, bench, env={"JOBMATCH_KIOSK_LOOKUP_MAX_FAILURES": "1000"})
 
-    temporary = not (args.reuse or args.keep)
-    folder = Path(args.reuse or args.keep or tempfile.mkdtemp(prefix="jobmatch-bench-"))
-    folder.mkdir(parents=True, exist_ok=True)
-    os.environ.update(JOBMATCH_INSTANCE_PATH=str(folder), JOBMATCH_COOKIE_SECURE="false",
-                      JOBMATCH_KIOSK_LOOKUP_MAX_FAILURES="1000")
-    os.environ.setdefault("JOBMATCH_SECRET_KEY", "bench-secret-key")
-    os.environ.setdefault("JOBMATCH_DATA_KEY", "bench-data-key-0123456789")
-    os.environ.pop("JOBMATCH_DATABASE_URL", None)
 
+def bench(app, args) -> None:
     import sqlalchemy as sa
-    from flask_migrate import upgrade
 
-    from jobmatch import create_app
-    from jobmatch.accounts.models import Role, User
     from jobmatch.extensions import db
+    from jobmatch.jobs.enums import PostingStatus
+    from jobmatch.jobs.models import Posting
     from jobmatch.kiosk import services as kiosk
     from jobmatch.kiosk.models import KioskTerminal
     from jobmatch.kiosk.views import terminal_cookie_value
@@ -123,28 +102,13 @@ def main() -> None:
     from jobmatch.places.models import Site
     from jobmatch.protect import protector
 
-    app = create_app()
     rng = random.Random(args.seed)
     with app.app_context():
-        if not args.reuse:
-            upgrade()
-            from jobmatch.demo import build_demo
-
-            started = time.perf_counter()
-            build_demo(scale=args.scale, seed=args.seed, echo=lambda m: print(f"  {m}", file=sys.stderr))
-            db.session.commit()
-            print(f"demo {args.scale} built in {time.perf_counter() - started:.0f} s", file=sys.stderr)
-        else:
-            upgrade()
-        people = db.session.scalar(sa.select(sa.func.count()).select_from(Person))
-        from jobmatch.jobs.enums import PostingStatus
-        from jobmatch.jobs.models import Posting
-
-        postings = db.session.scalar(sa.select(sa.func.count()).select_from(Posting)
-                                     .where(Posting.status == PostingStatus.OPEN))
+        people = benchlib.count(Person)
+        postings = benchlib.count(Posting, Posting.status == PostingStatus.OPEN)
         print(f"{people:,} people, {postings:,} open postings; {args.terminals} terminals, gunicorn "
               f"{args.workers} workers × {args.threads} threads")
-        clerk = db.session.scalar(sa.select(User).where(User.role == Role.COUNTY_REVIEWER))
+        clerk = benchlib.county_reviewer()
         db.session.execute(sa.update(KioskTerminal).values(revoked_at=sa.func.now()))
         sites = db.session.scalars(sa.select(Site).order_by(Site.id)).all()
         terminals = []
@@ -167,7 +131,7 @@ def main() -> None:
     server = subprocess.Popen(
         [str(Path(sys.executable).with_name("gunicorn")), "-k", "gthread", "-w", str(args.workers),
          "--threads", str(args.threads), "-b", f"127.0.0.1:{port}", "--log-level", "warning", "--timeout", "300",
-         "jobmatch:create_app()"], cwd=str(ROOT), env=env)
+         "jobmatch:create_app()"], cwd=str(benchlib.ROOT), env=env)
     try:
         for _ in range(300):
             try:
@@ -262,10 +226,6 @@ def main() -> None:
     finally:
         server.terminate()
         server.wait(timeout=30)
-        if temporary:
-            shutil.rmtree(folder, ignore_errors=True)
-        else:
-            print(f"database kept in {folder}")
 
 
 if __name__ == "__main__":

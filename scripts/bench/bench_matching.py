@@ -12,27 +12,20 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 import time
-from pathlib import Path
 
+import benchlib
 import numpy as np
+from benchlib import percentile_ms as pct
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT))
-
-from jobmatch.matching import features  # noqa: E402
-from jobmatch.matching.data import MatchingData  # noqa: E402
-from jobmatch.matching.pairs import PairBlock  # noqa: E402
-from jobmatch.matching.rank import MatchingEngine  # noqa: E402
-from jobmatch.matching.rules import RuleScorer  # noqa: E402
-from jobmatch.matching.scoring import ModelScorer  # noqa: E402
-from jobmatch.matching.train import train  # noqa: E402
-from tests.matching import synth  # noqa: E402
-
-
-def pct(xs, q):
-    return float(np.percentile(np.asarray(xs) * 1000, q))
+from jobmatch.matching import features
+from jobmatch.matching.data import MatchingData
+from jobmatch.matching.pairs import PairBlock
+from jobmatch.matching.rank import MatchingEngine
+from jobmatch.matching.rules import RuleScorer
+from jobmatch.matching.scoring import ModelScorer
+from jobmatch.matching.train import train
+from tests.matching import synth
 
 
 def main() -> None:
@@ -45,7 +38,7 @@ def main() -> None:
     ap.add_argument("--shortlists", type=int, default=40, help="postings timed for shortlists")
     ap.add_argument("--scorers", default="model,rules", help="which scorers to time: model,rules")
     args = ap.parse_args()
-    print(f"cores: {os.cpu_count()}; numpy {np.__version__}; load average {os.getloadavg()[0]:.2f}")
+    print(f"cores: {os.cpu_count()}; numpy {np.__version__}; load average {benchlib.load_average():.2f}")
 
     t = time.perf_counter()
     county = synth.generate(
@@ -155,7 +148,7 @@ def main() -> None:
             f"recommend for every job seeker: {n} people, top 10 each with reasons: {time.perf_counter() - t:.1f} s"
         )
         print(
-            f"(load average now {os.getloadavg()[0]:.2f}: other processes on this machine slow every figure)"
+            f"(load average now {benchlib.load_average():.2f}: other processes on this machine slow every figure)"
         )
 
 

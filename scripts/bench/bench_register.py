@@ -14,17 +14,11 @@ import datetime as dt
 import io
 import random
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-
-
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
+import benchlib
 
 
 def register_xlsx(people, plan) -> tuple[bytes, bytes]:
@@ -105,10 +99,7 @@ def main() -> None:
 
     prot = Protector(app.config["DATA_KEY"])
     client = app.test_client()
-    from tests.conftest import csrf_token_from
-
-    token = csrf_token_from(client.get("/login").get_data(as_text=True))
-    assert client.post("/login", data={"username": "bench", "password": "bench-password-1", "csrf_token": token}).status_code == 302
+    benchlib.login(client, "bench", "bench-password-1")
 
     queries = []
     for _ in range(args.queries):
@@ -116,23 +107,18 @@ def main() -> None:
         kind = rng.randrange(5)
         queries.append([name, name[1:], initials, prot.decrypt(id_enc)[-6:],
                         prot.decrypt(phone_enc) or name][kind])
-    timings = []
-    for q in queries:
-        t0 = time.perf_counter()
-        response = client.get("/staff/people", query_string={"q": q})
-        timings.append((time.perf_counter() - t0) * 1000)
+
+    def get(path: str, **query) -> None:
+        response = client.get(path, query_string=query)
         assert response.status_code == 200
+
+    timings = benchlib.timed_each(lambda q: get("/staff/people", q=q), queries)[0]
     print(f"person search (name / part / pinyin initials / ID tail / phone), {len(timings)} requests: "
-          f"median {statistics.median(timings):.1f} ms, p95 {pct(timings, 95):.1f} ms (target p95 ≤ 100 ms)")
-    timings = []
-    for _ in range(args.queries):
-        hid = rng.choice(sample)[4]
-        t0 = time.perf_counter()
-        response = client.get(f"/staff/households/{hid}")
-        timings.append((time.perf_counter() - t0) * 1000)
-        assert response.status_code == 200
+          f"median {statistics.median(timings):.1f} ms, p95 {benchlib.percentile(timings, 0.95):.1f} ms (target p95 ≤ 100 ms)")
+    households = [rng.choice(sample)[4] for _ in range(args.queries)]
+    timings = benchlib.timed_each(lambda hid: get(f"/staff/households/{hid}"), households)[0]
     print(f"household page, {len(timings)} requests: median {statistics.median(timings):.1f} ms, "
-          f"p95 {pct(timings, 95):.1f} ms (target p95 ≤ 100 ms)")
+          f"p95 {benchlib.percentile(timings, 0.95):.1f} ms (target p95 ≤ 100 ms)")
 
 
 if __name__ == "__main__":

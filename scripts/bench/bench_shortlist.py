@@ -15,51 +15,24 @@ Prints median and 95th percentile in milliseconds. ``--keep DIR`` keeps the data
 from __future__ import annotations
 
 import argparse
-import os
 import random
-import shutil
 import statistics
-import sys
-import tempfile
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT))
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
-
-
-def report(label: str, samples: list[float], extra: str = "") -> None:
-    print(f"{label:<34} p50 {statistics.median(samples):7.1f} ms   p95 {percentile(samples, 0.95):7.1f} ms"
-          f"   max {max(samples):7.1f} ms   (n={len(samples)}{extra})")
+import benchlib
+from benchlib import report
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--scale", choices=["site", "county"], default="county")
     parser.add_argument("--runs", type=int, default=200, help="postings timed per measure")
-    parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--keep", help="build into this folder and keep it")
-    parser.add_argument("--reuse", help="time an existing instance folder (no rebuild)")
-    args = parser.parse_args()
+    benchlib.run_demo_bench(parser, bench, WTF_CSRF_ENABLED=False)
 
-    temporary = not (args.reuse or args.keep)
-    folder = Path(args.reuse or args.keep or tempfile.mkdtemp(prefix="jobmatch-bench-"))
-    folder.mkdir(parents=True, exist_ok=True)
-    os.environ.update(JOBMATCH_INSTANCE_PATH=str(folder), JOBMATCH_COOKIE_SECURE="false")
-    os.environ.setdefault("JOBMATCH_SECRET_KEY", "bench-secret-key")
-    os.environ.setdefault("JOBMATCH_DATA_KEY", "bench-data-key-0123456789")
-    os.environ.pop("JOBMATCH_DATABASE_URL", None)
 
+def bench(app, args) -> None:
     import sqlalchemy as sa
-    from flask_migrate import upgrade
 
-    from jobmatch import create_app
-    from jobmatch.accounts.models import Role, User
+    from jobmatch.accounts.models import User
     from jobmatch.accounts.services import user_scope
     from jobmatch.extensions import db
     from jobmatch.jobs.enums import PostingStatus
@@ -68,27 +41,15 @@ def main() -> None:
     from jobmatch.people.enums import LaborCapacity
     from jobmatch.people.models import Person
 
-    app = create_app(WTF_CSRF_ENABLED=False)
+    count = benchlib.count
     with app.app_context():
-        if not args.reuse:
-            upgrade()
-            from jobmatch.demo import DEMO_PASSWORD, build_demo
-
-            started = time.perf_counter()
-            build_demo(scale=args.scale, seed=args.seed, echo=lambda m: print(f"  {m}", file=sys.stderr))
-            db.session.commit()
-            print(f"demo {args.scale} built in {time.perf_counter() - started:.0f} s", file=sys.stderr)
-        from jobmatch.demo import DEMO_PASSWORD
-
         born_after = sa.func.date("now", "-61 years")
-        workers = db.session.scalar(sa.select(sa.func.count()).select_from(Person).where(
-            Person.labor_capacity != LaborCapacity.NONE, Person.birth_date > born_after,
-            Person.birth_date <= sa.func.date("now", "-16 years")))
-        people = db.session.scalar(sa.select(sa.func.count()).select_from(Person))
-        consenting = db.session.scalar(sa.select(sa.func.count()).select_from(Person)
-                                       .where(Person.broker_consent_on.is_not(None)))
+        workers = count(Person, Person.labor_capacity != LaborCapacity.NONE, Person.birth_date > born_after,
+                        Person.birth_date <= sa.func.date("now", "-16 years"))
+        people = count(Person)
+        consenting = count(Person, Person.broker_consent_on.is_not(None))
         broker = db.session.scalar(sa.select(User).where(User.username == "broker"))
-        staff = db.session.scalar(sa.select(User).where(User.role == Role.COUNTY_REVIEWER))
+        staff = benchlib.county_reviewer()
         open_postings = db.session.scalars(sa.select(Posting.id).where(Posting.status == PostingStatus.OPEN)).all()
         owned = db.session.scalars(sa.select(Posting.id).where(Posting.status == PostingStatus.OPEN,
                                                                 Posting.broker_id == broker.id)).all()
@@ -108,25 +69,18 @@ def main() -> None:
                 samples.append(1000 * (time.perf_counter() - t))
                 pool.append(result.eligible)
                 db.session.expire_all()
-            report(label, samples, f", eligible median {int(statistics.median(pool)):,}")
+            report(label, samples, width=34, extra=f", eligible median {int(statistics.median(pool)):,}")
 
     client = app.test_client()
-    client.post("/login", data={"username": "broker", "password": DEMO_PASSWORD})
+    benchlib.login(client, "broker")
     page_picks = [rng.choice(owned) for _ in range(args.runs)]
     client.get(f"/broker/postings/{page_picks[0]}")
-    samples = []
-    for pid in page_picks:
-        t = time.perf_counter()
+
+    def page(pid: int) -> None:
         response = client.get(f"/broker/postings/{pid}")
-        samples.append(1000 * (time.perf_counter() - t))
         assert response.status_code == 200, response.status_code
-    report("GET /broker/postings/<id> page", samples)
-    if temporary:
-        with app.app_context():
-            db.engine.dispose()
-        shutil.rmtree(folder, ignore_errors=True)
-    else:
-        print(f"database kept in {folder}")
+
+    report("GET /broker/postings/<id> page", benchlib.timed_each(page, page_picks)[0], width=34)
 
 
 if __name__ == "__main__":

@@ -16,9 +16,9 @@ import argparse
 import os
 import statistics
 import sys
-import tempfile
 import time
-from pathlib import Path
+
+import benchlib
 
 
 def main() -> None:
@@ -26,32 +26,20 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--instance", help="reuse (or build once into) this instance folder")
     args = parser.parse_args()
-    instance = Path(args.instance or tempfile.mkdtemp(prefix="bench-training-"))
-    instance.mkdir(parents=True, exist_ok=True)
-    os.environ.update(JOBMATCH_INSTANCE_PATH=str(instance), JOBMATCH_SECRET_KEY="bench-secret",
-                      JOBMATCH_DATA_KEY="bench-data-key-0123456789abcdef", JOBMATCH_COOKIE_SECURE="false")
-    os.environ.pop("JOBMATCH_DATABASE_URL", None)
+    with benchlib.bench_app(keep=args.instance, scale="county", seed=7, prefix="bench-training-",
+                            WTF_CSRF_ENABLED=False) as app:
+        bench(app, args)
 
-    from flask_migrate import upgrade
 
-    from jobmatch import create_app
-    from jobmatch.demo import build_demo
+def bench(app, args) -> None:
     from jobmatch.extensions import db
     from jobmatch.people.models import Person
 
-    app = create_app(WTF_CSRF_ENABLED=False)
     with app.app_context():
-        upgrade()
-        if db.session.query(Person.id).first() is None:
-            started = time.perf_counter()
-            build_demo(scale="county", seed=7, echo=lambda m: print(m, file=sys.stderr))
-            db.session.commit()
-            print(f"county built in {time.perf_counter() - started:.0f} s", file=sys.stderr)
         people = db.session.query(Person).count()
 
     client = app.test_client()
-    response = client.post("/login", data={"username": "county", "password": "jobmatch-demo-2026"})
-    assert response.status_code == 302, "demo login failed"
+    benchlib.login(client, "county")
     pages = {"progress (county)": "/staff/training/", "progress (township)": None, "worklist": "/staff/training/worklist"}
     with app.app_context():
         from jobmatch.places.models import Region, RegionLevel
@@ -72,7 +60,7 @@ def main() -> None:
         client.get(pages[f"what-if ({top[0].name}, N=10)"])
         print(f"matching engine built on first what-if in {time.perf_counter() - started:.1f} s", file=sys.stderr)
 
-    print(f"people={people} runs={args.runs} load={os.getloadavg()[0]:.2f} cpus={os.cpu_count()}")
+    print(f"people={people} runs={args.runs} load={benchlib.load_average():.2f} cpus={os.cpu_count()}")
     cached_pages = {"progress (county)", "progress (township)", "skill-gap report"}
     for label, path in pages.items():
         modes = ("cold", "cached") if label in cached_pages else ("",)
@@ -80,13 +68,13 @@ def main() -> None:
             # cold: the figures cache off, every request runs the SQL; cached: repeat views
             app.config["TRAINING_FIGURES_CACHE_SECONDS"] = 0 if mode == "cold" else 60
             client.get(path)  # warm up (template compile, SQLite page cache, the cache entry)
-            times = []
-            for _ in range(args.runs):
-                started = time.perf_counter()
+
+            def get(path=path):
                 response = client.get(path)
-                times.append((time.perf_counter() - started) * 1000)
                 assert response.status_code == 200, (path, response.status_code)
-            times.sort()
+
+            times = sorted(benchlib.timed(get, args.runs)[0])
+            # this bench's own p95 rank (not benchlib.percentile), so figures in docs/training.md stay comparable
             p95 = times[min(len(times) - 1, int(round(0.95 * len(times))) - 1)]
             name = f"{label} {mode}".strip()
             print(f"{name:<30} median {statistics.median(times):7.1f} ms   p95 {p95:7.1f} ms   min {times[0]:7.1f} ms")
