@@ -9,7 +9,8 @@ Builds the demo county (``jobmatch.demo``) into a temporary SQLite database, the
 - ``occupation_indicators`` for the county reviewer's scope: by 大类, and by the 中类 of 大类 6;
 - ``person_occupation_codes`` for every person of the county (the matching pipeline's call).
 Prints medians and 95th percentiles. ``--keep DIR`` keeps the database, ``--reuse DIR``
-times an existing one without rebuilding it (the import then adds 10,000 more postings).
+times an existing one without rebuilding it (the import then adds 10,000 more postings;
+``--no-import`` leaves the import out, so repeated runs time the same data).
 """
 
 from __future__ import annotations
@@ -45,48 +46,58 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--rows", type=int, default=10_000)
+    parser.add_argument("--no-import", action="store_true", help="time the queries only (no postings import)")
     benchlib.run_demo_bench(parser, bench, prefix="jobmatch-bench-occ-", WTF_CSRF_ENABLED=False)
+
+
+def time_import(scope, rows: int) -> None:
+    """Import ``rows`` postings with all titles distinct and print the time spent classifying."""
+    from bench_classify import noisy_titles
+
+    from jobmatch.extensions import db
+    from jobmatch.spreadsheets.importing import run_import
+    from jobmatch.vocab import occupations as vocab_occupations
+
+    vocab_occupations.classifier()  # built once per process (about 2 s), not part of an import
+    titles = list(dict.fromkeys(noisy_titles(rows * 2)))[:rows]
+    spent = []
+    real = vocab_occupations.suggest_many
+
+    def timed(batch, top=5):
+        started, cpu = time.perf_counter(), time.process_time()
+        try:
+            return real(batch, top=top)
+        finally:
+            spent.append((len(batch), time.perf_counter() - started, time.process_time() - cpu))
+
+    vocab_occupations.suggest_many = timed
+    started = time.perf_counter()
+    run_import("postings", postings_file(titles), "bench.csv", scope=scope)
+    db.session.commit()
+    total = time.perf_counter() - started
+    vocab_occupations.suggest_many = real
+    classified = sum(n for n, _, _ in spent)
+    print(f"import of {len(titles)} postings (all titles distinct): {total:.1f} s in all, "
+          f"{sum(s for _, s, _ in spent):.2f} s classifying {classified} distinct titles "
+          f"(CPU {sum(c for _, _, c in spent):.2f} s; {len(spent)} call)")
 
 
 def bench(app, args) -> None:
     import sqlalchemy as sa
-    from bench_classify import noisy_titles
 
     from jobmatch.accounts.services import user_scope
     from jobmatch.extensions import db
     from jobmatch.jobs import occupation_codes
     from jobmatch.jobs.models import Posting
     from jobmatch.people.models import Person
-    from jobmatch.spreadsheets.importing import run_import
-    from jobmatch.vocab import occupations as vocab_occupations
 
     with app.app_context():
         scope = user_scope(benchlib.county_reviewer())
         people, postings = benchlib.count(Person), benchlib.count(Posting)
         print(f"database: {people} people, {postings} postings; scope {scope.label}")
 
-        vocab_occupations.classifier()  # built once per process (about 2 s), not part of an import
-        titles = list(dict.fromkeys(noisy_titles(args.rows * 2)))[:args.rows]
-        spent = []
-        real = vocab_occupations.suggest_many
-
-        def timed(batch, top=5):
-            started, cpu = time.perf_counter(), time.process_time()
-            try:
-                return real(batch, top=top)
-            finally:
-                spent.append((len(batch), time.perf_counter() - started, time.process_time() - cpu))
-
-        vocab_occupations.suggest_many = timed
-        started = time.perf_counter()
-        run_import("postings", postings_file(titles), "bench.csv", scope=scope)
-        db.session.commit()
-        total = time.perf_counter() - started
-        vocab_occupations.suggest_many = real
-        classified = sum(n for n, _, _ in spent)
-        print(f"import of {len(titles)} postings (all titles distinct): {total:.1f} s in all, "
-              f"{sum(s for _, s, _ in spent):.2f} s classifying {classified} distinct titles "
-              f"(CPU {sum(c for _, _, c in spent):.2f} s; {len(spent)} call)")
+        if not args.no_import:
+            time_import(scope, args.rows)
         print(f"load average: {benchlib.load_averages()} on {os.cpu_count()} CPUs")
         coded = benchlib.count(Posting, Posting.csco_code.is_not(None))
         print(f"postings with a code: {coded} of {benchlib.count(Posting)}")
