@@ -165,6 +165,8 @@ class Referral(TimestampMixin, db.Model):
     __table_args__ = (
         sa.UniqueConstraint("person_id", "posting_id", "referred_on"),
         sa.Index("ix_referrals_posting_outcome", "posting_id", "outcome"),
+        # 职业分布: referrals and hires of the people in a scope without reading the referral rows
+        sa.Index("ix_referrals_person_posting_started", "person_id", "posting_id", "started_on"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
