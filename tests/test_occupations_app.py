@@ -14,8 +14,10 @@ from jobmatch.extensions import db
 from jobmatch.jobs import occupation_codes
 from jobmatch.jobs import services as jobs
 from jobmatch.jobs.enums import PostingStatus, ReferralOutcome
-from jobmatch.jobs.models import Posting
+from jobmatch.jobs.models import Posting, Referral
 from jobmatch.people.enums import EmploymentStatus, WorkPreference
+from jobmatch.places.models import Region
+from jobmatch.places.services import scope_for
 from jobmatch.spreadsheets.importing import run_import
 from jobmatch.vocab import occupations as vocab_occupations
 from jobmatch.vocab.models import OccupationAlias, Skill
@@ -366,6 +368,43 @@ def test_occupation_indicators_are_scoped_to_the_region(client, login_as, staffe
     assert _table(client.get("/staff/indicators/occupations")) == {"4": ["1", "50", "0", "0", "0"]}
     nav = client.get("/staff/").get_data(as_text=True)
     assert 'href="/staff/indicators/occupations"' in nav and "职业分布" in nav
+
+
+def _counted_by_hand(scope, width: int, major: str | None) -> dict[str | None, tuple[int, int]]:
+    """(referrals, hires) by code prefix, counted over every referral in Python (the SQL's oracle)."""
+    out: dict[str | None, tuple[int, int]] = {}
+    for r in db.session.scalars(sa.select(Referral)):
+        code = r.posting.csco_code
+        if not scope.allows(r.person.site_id) or (major and not (code or "").startswith(f"{major}-")):
+            continue
+        key = code[:width] if code else None
+        n, hires = out.get(key, (0, 0))
+        out[key] = (n + 1, hires + (r.started_on is not None))
+    return out
+
+
+def test_referrals_and_hires_are_counted_per_referral_of_people_in_scope(staffed):
+    # repeated referrals of one person to one posting each count; a referral of someone outside
+    # the scope to a posting inside it does not (the referral query groups per posting first)
+    wang, li, zhao = staffed["wang"], staffed["li"], staffed["zhao"]
+    first = jobs.refer(wang, staffed["welder"], on=today() - 30 * DAY)
+    jobs.record_outcome(first, ReferralOutcome.REJECTED)
+    jobs.refer(wang, staffed["welder"], on=today() - 25 * DAY)
+    jobs.refer(li, staffed["assembler"], on=today() - 3 * DAY)
+    jobs.refer(zhao, staffed["assembler"], on=today() - 2 * DAY)
+    jobs.refer(zhao, staffed["cleaner"], on=today() - 2 * DAY)
+    db.session.commit()
+    county_scope = scope_for(db.session.scalar(sa.select(Region).where(Region.name == "平利县")))
+    township_scope = scope_for(db.session.scalar(sa.select(Region).where(Region.name == "长安镇")))
+    for scope in (county_scope, township_scope):
+        for major, width in ((None, 1), ("6", 4), ("4", 4)):
+            result = occupation_codes.occupation_indicators(scope, major)
+            got = {r.prefix: (r.referrals, r.hires) for r in result.rows if r.referrals or r.hires}
+            assert got == _counted_by_hand(scope, width, major), (scope.label, major)
+    by_group = {r.prefix: (r.referrals, r.hires) for r in occupation_codes.occupation_indicators(county_scope, "6").rows}
+    assert by_group["6-18"] == (3, 1) and by_group["6-25"] == (3, 1)
+    by_group = {r.prefix: (r.referrals, r.hires) for r in occupation_codes.occupation_indicators(township_scope).rows}
+    assert by_group == {"4": (1, 0), "6": (2, 1)}  # 赵 only: the cleaner, the assembler, the welder (hired)
 
 
 def test_uncoded_postings_are_counted_apart(client, login_as, staffed):
