@@ -65,3 +65,33 @@ def tune_sqlite(engine: sa.engine.Engine) -> None:
         if engine.url.database not in (None, "", ":memory:"):
             cur.execute("PRAGMA journal_mode=WAL")
         cur.close()
+
+
+class WriteCounter:
+    """Counts this process's writes to some tables, for caches that must notice them.
+
+    ORM flushes (new, changed or deleted objects) and INSERT / UPDATE / DELETE statements run
+    through a session (the bulk imports) both count. A cache keeps the ``count`` it saw when it
+    was filled and is stale once the count has moved; ``bump()`` is for Core writes that bypass
+    the session. Writes by other processes are not seen: each cache bounds those by its own means.
+    """
+
+    def __init__(self, tables) -> None:
+        self.tables = frozenset(tables)
+        self.count = 0
+        sa.event.listen(sa.orm.Session, "after_flush", self._after_flush)
+        sa.event.listen(sa.orm.Session, "do_orm_execute", self._on_execute)
+
+    def bump(self) -> None:
+        self.count += 1
+
+    def _after_flush(self, session, _ctx) -> None:
+        for obj in (*session.new, *session.dirty, *session.deleted):
+            if getattr(obj, "__tablename__", None) in self.tables:
+                self.count += 1
+                return
+
+    def _on_execute(self, state) -> None:
+        table = getattr(state.statement, "table", None)
+        if (state.is_insert or state.is_update or state.is_delete) and getattr(table, "name", None) in self.tables:
+            self.count += 1

@@ -55,8 +55,8 @@ import numpy as np
 import sqlalchemy as sa
 from flask import current_app
 
+from jobmatch.database import WriteCounter, utcnow
 from jobmatch.database import today as _today
-from jobmatch.database import utcnow
 from jobmatch.extensions import db
 from jobmatch.matching.dbmodels import MatchingModel
 
@@ -67,10 +67,10 @@ SEEKING_STATUSES = ("UNEMPLOYED", "OTHER")
 PENDING_OR_HIRED = ("REFERRED", "INTERVIEW", "HIRED")
 AUTO_ACTOR = "自动（训练后优于规则）"
 
-_local_writes = 0
-_WATCHED = frozenset({
-    "Person", "Household", "PersonSkill", "PersonCertificate", "StatusEvent", "Posting", "PostingSkill",
-    "PostingCertificate", "Referral", "Skill", "Certificate", "Site", "MatchingModel",
+#: this process's writes to the tables the engine is built from (see ``database.WriteCounter``)
+_writes = WriteCounter({
+    "persons", "households", "person_skills", "person_certificates", "status_events", "postings", "posting_skills",
+    "posting_certificates", "referrals", "skills", "certificates", "sites", "matching_models",
 })
 
 
@@ -129,44 +129,9 @@ class EngineState:
         return self.built.warning if self.built else None
 
 
-def _after_flush(session, _ctx) -> None:
-    global _local_writes
-    for obj in (*session.new, *session.dirty, *session.deleted):
-        if type(obj).__name__ in _WATCHED:
-            _local_writes += 1
-            return
-
-
-_WATCHED_TABLES = frozenset({
-    "persons", "households", "person_skills", "person_certificates", "status_events", "postings", "posting_skills",
-    "posting_certificates", "referrals", "skills", "certificates", "sites", "matching_models",
-})
-
-
-def _on_execute(state) -> None:
-    """Bulk INSERT / UPDATE / DELETE statements run through the session (imports) count as writes."""
-    global _local_writes
-    if state.is_insert or state.is_update or state.is_delete:
-        table = getattr(state.statement, "table", None)
-        if getattr(table, "name", None) in _WATCHED_TABLES:
-            _local_writes += 1
-
-
-def install() -> None:
-    """Listen for ORM writes and session-run DML statements (called once on import)."""
-    if not sa.event.contains(sa.orm.Session, "after_flush", _after_flush):
-        sa.event.listen(sa.orm.Session, "after_flush", _after_flush)
-    if not sa.event.contains(sa.orm.Session, "do_orm_execute", _on_execute):
-        sa.event.listen(sa.orm.Session, "do_orm_execute", _on_execute)
-
-
-install()
-
-
 def invalidate() -> None:
     """Make the next :func:`get_engine` check the data (e.g. after a Core bulk write in this process)."""
-    global _local_writes
-    _local_writes += 1
+    _writes.bump()
     state = current_app.extensions.get("matching")
     if state is not None:
         state.checked_at = 0.0
@@ -307,7 +272,7 @@ def _current() -> Built:
     on = _today()
     recheck = float(current_app.config.get("MATCHING_RECHECK_SECONDS", 10))
     built = state.built
-    if (built is not None and built.as_of == on and state.local_writes == _local_writes
+    if (built is not None and built.as_of == on and state.local_writes == _writes.count
             and now - state.checked_at < recheck):
         return built
     background = current_app.config.get("MATCHING_BACKGROUND_REBUILD", not current_app.testing)
@@ -316,7 +281,7 @@ def _current() -> Built:
         if state.rebuilding or not state.lock.acquire(blocking=False):
             return built
         try:
-            seen = _local_writes
+            seen = _writes.count
             token = data_token()
             state.checked_at = time.monotonic()
             if token == built.token:
@@ -329,7 +294,7 @@ def _current() -> Built:
             state.lock.release()
         return built
     with state.lock:
-        seen = _local_writes
+        seen = _writes.count
         token = data_token()
         built = state.built
         if built is None or built.token != token or built.as_of != on:

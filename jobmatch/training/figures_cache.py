@@ -24,52 +24,24 @@ import threading
 import time
 from collections import OrderedDict
 
-import sqlalchemy as sa
 from flask import current_app
 
-from jobmatch.database import today
+from jobmatch.database import WriteCounter, today
 
-_writes = 0
 _lock = threading.Lock()
 MAX_ENTRIES = 64
 
-WATCHED_TABLES = frozenset({
+#: this process's writes to the tables the figures read (see ``database.WriteCounter``)
+_writes = WriteCounter({
     "persons", "households", "person_skills", "person_certificates", "status_events", "sites", "regions",
     "skills", "certificates", "postings", "posting_skills", "posting_certificates", "employers", "referrals",
     "courses", "course_sessions", "course_postings", "enrollments", "attendance", "certificate_awards",
 })
 
 
-def _after_flush(session, _ctx) -> None:
-    global _writes
-    for obj in (*session.new, *session.dirty, *session.deleted):
-        if getattr(obj, "__tablename__", None) in WATCHED_TABLES:
-            _writes += 1
-            return
-
-
-def _on_execute(state) -> None:
-    global _writes
-    if state.is_insert or state.is_update or state.is_delete:
-        table = getattr(state.statement, "table", None)
-        if getattr(table, "name", None) in WATCHED_TABLES:
-            _writes += 1
-
-
-def install() -> None:
-    if not sa.event.contains(sa.orm.Session, "after_flush", _after_flush):
-        sa.event.listen(sa.orm.Session, "after_flush", _after_flush)
-    if not sa.event.contains(sa.orm.Session, "do_orm_execute", _on_execute):
-        sa.event.listen(sa.orm.Session, "do_orm_execute", _on_execute)
-
-
-install()
-
-
 def invalidate() -> None:
     """Forget every cached figure (e.g. after a Core write that bypassed the session)."""
-    global _writes
-    _writes += 1
+    _writes.bump()
 
 
 def cached(name: str, scope, compute, *args):
@@ -82,10 +54,10 @@ def cached(name: str, scope, compute, *args):
     now = time.monotonic()
     with _lock:
         hit = store.get(key)
-        if hit is not None and hit[0] == _writes and now - hit[1] < ttl:
+        if hit is not None and hit[0] == _writes.count and now - hit[1] < ttl:
             store.move_to_end(key)
             return copy.deepcopy(hit[2])
-    seen = _writes
+    seen = _writes.count
     value = compute(scope, *args)
     with _lock:
         store[key] = (seen, now, value)

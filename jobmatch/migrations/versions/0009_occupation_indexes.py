@@ -7,7 +7,6 @@ Create Date: 2026-11-23 05:55:00
 """
 from alembic import op
 
-
 # revision identifiers, used by Alembic.
 revision = '0009_occupation_indexes'
 down_revision = '0008_kiosk'
